@@ -1,0 +1,26 @@
+import { arr } from "./stacks/arr";
+import { auth } from "./stacks/auth";
+import { books } from "./stacks/books";
+import { cloudflared, dnsSync } from "./stacks/edge";
+import { infra } from "./stacks/infra";
+import { monitoring } from "./stacks/monitoring";
+import { photos } from "./stacks/photos";
+import { plex } from "./stacks/plex";
+import { torrent } from "./stacks/torrent";
+import type { ServiceEntry } from "./types";
+
+/** Every service of the homelab, declared once. Everything else is derived from this list. */
+export const catalog: readonly ServiceEntry[] = [
+    ...infra,
+    ...auth,
+    ...cloudflared,
+    ...dnsSync,
+    ...arr,
+    ...torrent,
+    ...books,
+    ...photos,
+    ...monitoring,
+    ...plex,
+];
+
+export * from "./types";

@@ -1,0 +1,94 @@
+import { appdata, databaseOwnsItsData, externalRoute, internalOnly, proxyAndInternal } from "../builders";
+import type { ServiceEntry } from "../types";
+
+export const authentikVersion = "2026.8.3";
+
+/** Authentik moved its cache, sessions and tasks to PostgreSQL in 2025.10; older pins still need Redis. */
+export function authentikNeedsRedis(version: string): boolean {
+    const [year = 0, minor = 0] = version.split(".").map(Number);
+    return year < 2025 || (year === 2025 && minor < 10);
+}
+
+const database = "authentik-postgresql";
+const redis = "authentik-redis";
+const needsRedis = authentikNeedsRedis(authentikVersion);
+
+const authentikEnv = {
+    AUTHENTIK_POSTGRESQL__HOST: database,
+    AUTHENTIK_POSTGRESQL__USER: "authentik",
+    AUTHENTIK_POSTGRESQL__NAME: "authentik",
+    ...(needsRedis ? { AUTHENTIK_REDIS__HOST: redis } : {}),
+};
+const authentikSecrets = {
+    AUTHENTIK_SECRET_KEY: "authentikSecretKey",
+    AUTHENTIK_POSTGRESQL__PASSWORD: "authentikDbPassword",
+};
+const startsAfter = [{ service: database, healthy: true }, ...(needsRedis ? [{ service: redis, healthy: false }] : [])];
+
+export const auth: readonly ServiceEntry[] = [
+    {
+        name: "authentik-server",
+        title: "Authentik server",
+        stack: "auth",
+        host: "auth-prod-01",
+        image: { repository: "ghcr.io/goauthentik/server", tag: authentikVersion },
+        port: 9000,
+        route: externalRoute("auth", false),
+        user: { kind: "user" },
+        mounts: [appdata("/data", "data"), appdata("/templates", "custom-templates")],
+        command: ["server"],
+        env: authentikEnv,
+        secretEnv: authentikSecrets,
+        health: { kind: "command", test: ["ak", "healthcheck"] },
+        networking: proxyAndInternal,
+        dependsOn: startsAfter,
+    },
+    {
+        name: "authentik-worker",
+        title: "Authentik worker",
+        stack: "auth",
+        host: "auth-prod-01",
+        image: { repository: "ghcr.io/goauthentik/server", tag: authentikVersion },
+        user: { kind: "user" },
+        mounts: [appdata("/data", "data"), appdata("/templates", "custom-templates"), appdata("/certs", "certs")],
+        command: ["worker"],
+        env: authentikEnv,
+        secretEnv: authentikSecrets,
+        health: { kind: "command", test: ["ak", "healthcheck"] },
+        // The worker fetches blueprints and sends mail, so it needs a routed network too.
+        networking: proxyAndInternal,
+        dependsOn: startsAfter,
+    },
+    {
+        name: database,
+        title: "Authentik PostgreSQL",
+        stack: "auth",
+        host: "auth-prod-01",
+        image: { repository: "docker.io/library/postgres", tag: "16-alpine" },
+        port: 5432,
+        user: databaseOwnsItsData,
+        mounts: [appdata("/var/lib/postgresql/data")],
+        env: { POSTGRES_USER: "authentik", POSTGRES_DB: "authentik" },
+        secretEnv: { POSTGRES_PASSWORD: "authentikDbPassword" },
+        health: { kind: "command", test: ["pg_isready", "-U", "authentik", "-d", "authentik"] },
+        networking: internalOnly,
+        stateful: true,
+    },
+    {
+        name: redis,
+        title: "Authentik Redis",
+        stack: "auth",
+        host: "auth-prod-01",
+        image: { repository: "docker.io/library/redis", tag: "7.4-alpine" },
+        port: 6379,
+        user: {
+            kind: "exception",
+            runsAs: "the image's redis user",
+            reason: "ephemeral cache with no host files; only for Authentik pins before 2025.10",
+        },
+        mounts: [],
+        health: { kind: "command", test: ["redis-cli", "ping"] },
+        networking: internalOnly,
+        enabled: needsRedis,
+    },
+];

@@ -1,0 +1,65 @@
+import { appdata, internalRoute, onProxy, wget } from "../builders";
+import type { ServiceEntry } from "../types";
+import { traefikDynamicDir, traefikPorts, traefikStaticArgs } from "./traefik";
+
+export const infra: readonly ServiceEntry[] = [
+    {
+        name: "traefik",
+        title: "Traefik",
+        stack: "infra",
+        host: "docker-prod-01",
+        image: { repository: "docker.io/library/traefik", tag: "v3.7.9" },
+        port: 8080,
+        // The dashboard is Traefik's own api@internal service, behind forward-auth.
+        route: { ...internalRoute("traefik", true), traefikService: "api@internal" },
+        user: {
+            kind: "exception",
+            runsAs: "root",
+            reason: "binds 80/443 and reads the Docker socket; the official image has no non-root user",
+        },
+        mounts: [
+            appdata("/letsencrypt", "letsencrypt"),
+            appdata(traefikDynamicDir, "dynamic"),
+            { from: "docker-socket", readOnly: true },
+        ],
+        secretEnv: (settings): Record<string, string> =>
+            settings.traefik.certificates === "self-signed" ? {} : { CF_DNS_API_TOKEN: "cloudflareDnsApiToken" },
+        command: traefikStaticArgs,
+        publish: traefikPorts,
+        health: { kind: "command", test: ["traefik", "healthcheck", "--ping"] },
+        networking: onProxy,
+    },
+    {
+        name: "dockman",
+        title: "Dockman",
+        stack: "infra",
+        host: "docker-prod-01",
+        image: { repository: "ghcr.io/ra341/dockman", tag: "v3.2.0" },
+        port: 8866,
+        route: internalRoute("dockman", true),
+        user: { kind: "puid" },
+        mounts: [appdata("/config"), { from: "stacks" }, { from: "docker-socket", readOnly: false }],
+        env: (settings) => ({
+            DOCKMAN_COMPOSE_ROOT: settings.storage.stacks,
+            DOCKMAN_AUTH_ENABLE: "true",
+            DOCKMAN_AUTH_USERNAME: "admin",
+        }),
+        secretEnv: { DOCKMAN_AUTH_PASSWORD: "dockmanPassword" },
+        health: wget(8866, "/"),
+        networking: onProxy,
+    },
+    {
+        name: "homarr",
+        title: "Homarr",
+        stack: "infra",
+        host: "docker-prod-01",
+        image: { repository: "ghcr.io/homarr-labs/homarr", tag: "v1.74.0" },
+        port: 7575,
+        route: internalRoute("home", true),
+        user: { kind: "puid" },
+        mounts: [appdata("/appdata")],
+        secretEnv: { SECRET_ENCRYPTION_KEY: "homarrEncryptionKey" },
+        health: wget(7575, "/api/health/live"),
+        networking: onProxy,
+    },
+];

@@ -1,0 +1,129 @@
+import type { Settings } from "../config/schema";
+
+export const hostNames = ["docker-prod-01", "auth-prod-01", "immich-prod-01", "nas-prod-01"] as const;
+export type HostName = (typeof hostNames)[number];
+
+/** The host Traefik runs on; services elsewhere are routed through the file provider. */
+export const edgeHost: HostName = "docker-prod-01";
+
+/** Placement of a service that runs once on every Docker engine (the Beszel agent). */
+export const everyHost = "every-host";
+
+export const stackNames = [
+    "infra",
+    "auth",
+    "cloudflared",
+    "dns-sync",
+    "arr",
+    "torrent",
+    "books",
+    "photos",
+    "monitoring",
+    "plex",
+] as const;
+export type StackName = (typeof stackNames)[number];
+
+export interface ImagePin {
+    repository: string;
+    tag: string;
+    /** sha256 digest once known (Renovate fills these in). */
+    digest?: string;
+}
+
+/** How a service is reached: internal (LAN + WireGuard via Traefik) or external (also through the tunnel). */
+export interface Route {
+    subdomain: string;
+    exposure: "internal" | "external";
+    forwardAuth: boolean;
+    /** A Traefik-internal service instead of the container port (the dashboard's api@internal). */
+    traefikService?: string;
+}
+
+/** UID/GID 2000:2000 through PUID/PGID or `user:`, or a recorded exception with its reason. */
+export type UserModel = { kind: "puid" } | { kind: "user" } | { kind: "exception"; runsAs: string; reason: string };
+
+export type Mount =
+    /** `<appdata>/<service>[/<sub>]` on the VM's local disk. */
+    | { from: "appdata"; sub?: string; target: string }
+    /** `<data>/<sub>` from the NAS, at the same path inside every container that shares it. */
+    | { from: "data"; sub: string; target: string; readOnly?: boolean }
+    /** The git-tracked compose stacks directory, at the same absolute path inside. */
+    | { from: "stacks" }
+    | { from: "docker-socket"; readOnly: boolean }
+    /** Per-host scratch space off the appdata disk (Plex transcodes). */
+    | { from: "scratch"; sub: string; target: string };
+
+export type Health =
+    /** The container probes its own HTTP endpoint with a client the image ships. */
+    | { kind: "http"; port: number; path: string; client: "curl" | "wget" }
+    | { kind: "command"; test: readonly string[] }
+    /** The image declares a HEALTHCHECK of its own; the endpoint is recorded for docs and tests. */
+    | { kind: "image"; port: number; path: string }
+    | { kind: "none"; reason: string };
+
+export type Networking =
+    /** Bridge networks: the host's shared `proxy` network and/or the stack's internal network. */
+    | { mode: "bridge"; proxy: boolean; internal: boolean }
+    | { mode: "host" }
+    /** Shares another service's network namespace (`container:<id>`), e.g. qBittorrent in Gluetun. */
+    | { mode: "namespace"; of: string };
+
+export interface PublishedPort {
+    port: number;
+    /** Host side; the container port when absent. */
+    hostPort?: number;
+    protocol: "tcp" | "udp";
+    /** Why the port is on the host rather than only behind Traefik. */
+    reason: string;
+}
+
+export interface Device {
+    path: string;
+    /** Optional devices (GPU for transcoding) are skipped on hosts that lack them. */
+    optional: boolean;
+    reason: string;
+}
+
+type FromSettings<T> = T | ((settings: Settings) => T);
+
+export interface ServiceEntry {
+    /** Catalog key, Pulumi name and container name (the one the compose stacks use). */
+    name: string;
+    title: string;
+    stack: StackName;
+    host: HostName | typeof everyHost;
+    image: ImagePin;
+    /** The port the app listens on inside the container. */
+    port?: number;
+    route?: Route;
+    user: UserModel;
+    mounts: readonly Mount[];
+    env?: FromSettings<Readonly<Record<string, string>>>;
+    /** Env var → secret config key (`homelab:<key>`). */
+    secretEnv?: FromSettings<Readonly<Record<string, string>>>;
+    health: Health;
+    networking: Networking;
+    command?: FromSettings<readonly string[]>;
+    publish?: FromSettings<readonly PublishedPort[]>;
+    /** A router port forward from the internet straight to this host (outside the tunnel). */
+    portForward?: { port: number; reason: string };
+    capabilities?: readonly string[];
+    devices?: readonly Device[];
+    shmSizeMb?: number;
+    init?: boolean;
+    /** Services this one starts after; `healthy` waits for the dependency's healthcheck. */
+    dependsOn?: readonly { service: string; healthy: boolean }[];
+    /** Holds data that must survive (databases): protected from deletion where the stack protects state. */
+    stateful?: boolean;
+    /** False for a catalog option that the pinned versions do not need (Authentik's Redis). */
+    enabled?: boolean;
+}
+
+export function resolve<T>(value: FromSettings<T> | undefined, settings: Settings, fallback: T): T {
+    if (value === undefined) return fallback;
+    return typeof value === "function" ? (value as (settings: Settings) => T)(settings) : value;
+}
+
+export function imageRef(image: ImagePin): string {
+    return `${image.repository}:${image.tag}${image.digest ? `@${image.digest}` : ""}`;
+}

@@ -1,0 +1,107 @@
+import type { Settings } from "../../config/schema";
+import { edgeHost, type ServiceEntry } from "../../catalog/types";
+import type { DockerHost } from "../../hosts/docker";
+import { traefikDynamicDir } from "../../catalog/stacks/traefik";
+import { hostnameOf, volumesFor } from "../spec";
+
+export const authentikServer = "authentik-server";
+export const outpostPath = "/outpost.goauthentik.io/";
+
+const authResponseHeaders = [
+    "X-authentik-username",
+    "X-authentik-groups",
+    "X-authentik-entitlements",
+    "X-authentik-email",
+    "X-authentik-name",
+    "X-authentik-uid",
+    "X-authentik-jwt",
+    "X-authentik-meta-jwks",
+    "X-authentik-meta-outpost",
+    "X-authentik-meta-provider",
+    "X-authentik-meta-app",
+    "X-authentik-meta-version",
+];
+
+type Hosts = Readonly<Partial<Record<string, DockerHost>>>;
+
+/**
+ * Where Traefik on the edge host reaches a service: by container name on a shared engine's
+ * proxy network, otherwise at its host's address and published (or host-network) port.
+ */
+export function upstreamUrl(entry: ServiceEntry, hosts: Hosts): string {
+    const host = hosts[entry.host];
+    const edge = hosts[edgeHost];
+    if (host === undefined || edge === undefined || entry.port === undefined) {
+        throw new Error(`${entry.name}: cannot route it: no host or no port`);
+    }
+    const hostNetwork = entry.networking.mode === "host" && host.settings.hostNetwork;
+    const sameEngine = host.endpoint === edge.endpoint;
+    return sameEngine && !hostNetwork
+        ? `http://${entry.name}:${entry.port}`
+        : `http://${host.settings.address}:${entry.port}`;
+}
+
+export interface RouteDocument {
+    http: {
+        routers: Record<
+            string,
+            { rule: string; entryPoints: string[]; service: string; middlewares?: string[]; priority?: number }
+        >;
+        services: Record<string, { loadBalancer: { servers: { url: string }[] } }>;
+        middlewares: Record<
+            string,
+            { forwardAuth: { address: string; trustForwardHeader: boolean; authResponseHeaders: string[] } }
+        >;
+    };
+}
+
+/**
+ * The Traefik file-provider document for docker-prod-01: routes to services on other hosts, the
+ * Authentik forward-auth middleware, and the outpost callback for every forward-auth host.
+ */
+export function routeDocument(entries: readonly ServiceEntry[], settings: Settings, hosts: Hosts): RouteDocument {
+    const routed = entries.filter((entry) => entry.route !== undefined && entry.host !== edgeHost);
+    const doc: RouteDocument = { http: { routers: {}, services: {}, middlewares: {} } };
+    for (const entry of routed) {
+        if (hosts[entry.host] === undefined) continue;
+        doc.http.routers[entry.name] = {
+            rule: `Host(\`${hostnameOf(entry, settings) ?? ""}\`)`,
+            entryPoints: ["websecure"],
+            service: entry.name,
+            ...(entry.route?.forwardAuth ? { middlewares: ["authentik"] } : {}),
+        };
+        doc.http.services[entry.name] = { loadBalancer: { servers: [{ url: upstreamUrl(entry, hosts) }] } };
+    }
+
+    const authentik = entries.find((entry) => entry.name === authentikServer);
+    const guarded = entries.filter((entry) => entry.route?.forwardAuth === true);
+    if (authentik !== undefined && guarded.length > 0) {
+        const outpost = upstreamUrl(authentik, hosts);
+        doc.http.middlewares.authentik = {
+            forwardAuth: {
+                address: `${outpost}${outpostPath}auth/traefik`,
+                trustForwardHeader: true,
+                authResponseHeaders,
+            },
+        };
+        const hostRules = guarded.map((entry) => `Host(\`${hostnameOf(entry, settings) ?? ""}\`)`).join(" || ");
+        doc.http.routers["authentik-outpost"] = {
+            rule: `(${hostRules}) && PathPrefix(\`${outpostPath}\`)`,
+            entryPoints: ["websecure"],
+            service: "authentik-outpost",
+            // Above every host rule, so the sign-in callback reaches the outpost, not the app.
+            priority: 10000,
+        };
+        doc.http.services["authentik-outpost"] = { loadBalancer: { servers: [{ url: outpost }] } };
+    }
+    return doc;
+}
+
+/** Where Traefik's watched directory is on its host, derived from the Traefik entry's mounts. */
+export function dynamicDirOnHost(entries: readonly ServiceEntry[], settings: Settings, host: DockerHost): string {
+    const traefik = entries.find((entry) => entry.name === "traefik");
+    const volume =
+        traefik && volumesFor(traefik, settings, host.settings).find((v) => v.containerPath === traefikDynamicDir);
+    if (volume === undefined) throw new Error(`catalog: traefik has no mount at ${traefikDynamicDir}`);
+    return volume.hostPath;
+}

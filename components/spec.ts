@@ -1,0 +1,116 @@
+import type { Settings } from "../config/schema";
+import { edgeHost, resolve, type HostName, type ServiceEntry } from "../catalog/types";
+import type { HostSettings } from "../config/schema";
+import { proxyNetworkName } from "../hosts/docker";
+
+/**
+ * Pure functions from a catalog entry to the plain parts of its container: no Outputs, no
+ * resources, so every rule here is tested directly.
+ */
+
+export interface Volume {
+    hostPath: string;
+    containerPath: string;
+    readOnly: boolean;
+}
+
+export function volumesFor(entry: ServiceEntry, settings: Settings, host: HostSettings): Volume[] {
+    const { storage } = settings;
+    return entry.mounts.map((mount): Volume => {
+        switch (mount.from) {
+            case "appdata":
+                return {
+                    hostPath: [storage.appdata, entry.name, mount.sub].filter(Boolean).join("/"),
+                    containerPath: mount.target,
+                    readOnly: false,
+                };
+            case "data":
+                return {
+                    hostPath: mount.sub === "" ? storage.data : `${storage.data}/${mount.sub}`,
+                    containerPath: mount.target,
+                    readOnly: mount.readOnly ?? false,
+                };
+            case "stacks":
+                return { hostPath: storage.stacks, containerPath: storage.stacks, readOnly: false };
+            case "docker-socket":
+                return {
+                    hostPath: "/var/run/docker.sock",
+                    containerPath: "/var/run/docker.sock",
+                    readOnly: mount.readOnly,
+                };
+            case "scratch":
+                return { hostPath: `${host.scratch}/${mount.sub}`, containerPath: mount.target, readOnly: false };
+        }
+    });
+}
+
+/** Plain (non-secret) environment: identity, time zone, then the entry's own variables. */
+export function plainEnv(entry: ServiceEntry, settings: Settings): Record<string, string> {
+    const identity: Record<string, string> =
+        entry.user.kind === "puid" ? { PUID: String(settings.identity.uid), PGID: String(settings.identity.gid) } : {};
+    return { ...identity, TZ: settings.timezone, ...resolve(entry.env, settings, {}) };
+}
+
+export function userFor(entry: ServiceEntry, settings: Settings): string | undefined {
+    return entry.user.kind === "user" ? `${settings.identity.uid}:${settings.identity.gid}` : undefined;
+}
+
+export interface HealthcheckSpec {
+    tests: string[];
+    interval: string;
+    timeout: string;
+    retries: number;
+    startPeriod: string;
+}
+
+export function healthcheckFor(entry: ServiceEntry): HealthcheckSpec | undefined {
+    const health = entry.health;
+    const timing = { interval: "30s", timeout: "10s", retries: 3, startPeriod: "60s" };
+    switch (health.kind) {
+        case "http": {
+            const url = `http://localhost:${health.port}${health.path}`;
+            const probe =
+                health.client === "curl" ? ["curl", "-fsS", "-o", "/dev/null", url] : ["wget", "-q", "--spider", url];
+            return { tests: ["CMD", ...probe], ...timing };
+        }
+        case "command":
+            return { tests: ["CMD", ...health.test], ...timing };
+        case "image":
+        case "none":
+            return undefined;
+    }
+}
+
+/** Whether Traefik routes this service through Docker labels (same host) or the file provider. */
+export function routedByLabels(entry: ServiceEntry, host: HostName): boolean {
+    return entry.route !== undefined && host === edgeHost;
+}
+
+export const forwardAuthMiddleware = "authentik@file";
+
+export function hostnameOf(entry: ServiceEntry, settings: Settings): string | undefined {
+    return entry.route ? `${entry.route.subdomain}.${settings.domain}` : undefined;
+}
+
+export function traefikLabels(entry: ServiceEntry, settings: Settings, host: HostName): Record<string, string> {
+    const route = entry.route;
+    if (route === undefined || !routedByLabels(entry, host)) return {};
+    const router = `traefik.http.routers.${entry.name}`;
+    const labels: Record<string, string> = {
+        "traefik.enable": "true",
+        "traefik.docker.network": proxyNetworkName,
+        [`${router}.rule`]: `Host(\`${route.subdomain}.${settings.domain}\`)`,
+        [`${router}.entrypoints`]: "websecure",
+        [`${router}.service`]: route.traefikService ?? entry.name,
+    };
+    if (route.forwardAuth) labels[`${router}.middlewares`] = forwardAuthMiddleware;
+    if (route.traefikService === undefined && entry.port !== undefined) {
+        labels[`traefik.http.services.${entry.name}.loadbalancer.server.port`] = String(entry.port);
+    }
+    return labels;
+}
+
+/** Labels that say where a container comes from: adoption and the real-engine tests read them. */
+export function ownershipLabels(entry: ServiceEntry, host: HostName): Record<string, string> {
+    return { "homelab.service": entry.name, "homelab.stack": entry.stack, "homelab.host": host };
+}

@@ -1,0 +1,103 @@
+import { z } from "zod";
+
+/**
+ * The non-secret part of a stack's config (`homelab:*` keys in Pulumi.<stack>.yaml).
+ * Every rule carries its own "what is allowed" text, because that text ends up in the
+ * one error message a user sees for bad config.
+ */
+
+const hostnameLabel = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+export const domainSchema = z
+    .string()
+    .refine((value) => value.split(".").length >= 2 && value.split(".").every((label) => hostnameLabel.test(label)), {
+        error: 'a bare lower-case domain name such as "giohosted.com": no scheme, no path, no port',
+    });
+
+const absolutePath = z
+    .string()
+    .regex(/^\/[^\0]*$/, { error: "an absolute path such as /opt/appdata" })
+    .refine((value) => !value.endsWith("/") || value === "/", { error: "an absolute path without a trailing slash" });
+
+const serviceId = z
+    .number({ error: "an integer from 1 to 65533 (root and nobody are not allowed)" })
+    .int({ error: "an integer from 1 to 65533 (root and nobody are not allowed)" })
+    .min(1, { error: "an integer from 1 to 65533 (root and nobody are not allowed)" })
+    .max(65533, { error: "an integer from 1 to 65533 (root and nobody are not allowed)" });
+
+const dockerHost = z.string().regex(/^(unix:\/\/\/|ssh:\/\/[^@\s]+@[^\s]+|tcp:\/\/[^\s]+)/, {
+    error: "a Docker endpoint: unix:///path/to/docker.sock, ssh://user@host or tcp://host:port",
+});
+
+const hostSchema = z
+    .strictObject({
+        address: z.ipv4({ error: "an IPv4 address such as 192.168.30.11" }),
+        /** Explicit endpoint; without it the host is reached as ssh://<deployUser>@<address>. */
+        dockerHost: dockerHost.optional(),
+        deployUser: z
+            .string()
+            .regex(/^[a-z_][a-z0-9_-]{0,31}$/, { error: "a Linux user name such as deploy" })
+            .optional(),
+        /** Host devices that exist on this machine; a service asking for another one does without it. */
+        devices: z.array(absolutePath).default([]),
+        /** Scratch space off the appdata disk, e.g. Plex transcodes (RAM-backed /tmp on Unraid). */
+        scratch: absolutePath.default("/tmp/homelab"),
+        /** Whether containers may use the host's network namespace here (Plex, the Beszel agent). */
+        hostNetwork: z.boolean().default(true),
+    })
+    .refine((host) => host.dockerHost !== undefined || host.deployUser !== undefined, {
+        error: "a deployUser (reached as ssh://<deployUser>@<address>) or an explicit dockerHost",
+        path: ["deployUser"],
+    });
+
+export const certificateModes = ["letsencrypt", "letsencrypt-staging", "self-signed"] as const;
+
+const traefikSchema = z.strictObject({
+    certificates: z.enum(certificateModes, { error: `one of ${certificateModes.join(", ")}` }),
+    acmeEmail: z.email({ error: "an e-mail address for the ACME account" }).optional(),
+    httpPort: z.number().int().min(1).max(65535).default(80),
+    httpsPort: z.number().int().min(1).max(65535).default(443),
+});
+
+const storageSchema = z.strictObject({
+    appdata: absolutePath,
+    stacks: absolutePath,
+    /** The one tree the arr apps and the download client share (TRaSH layout). */
+    data: absolutePath,
+});
+
+const vpnSchema = z.strictObject({
+    provider: z.string().min(1, { error: "a Gluetun VPN_SERVICE_PROVIDER such as protonvpn" }),
+    type: z.enum(["wireguard", "openvpn"], { error: "wireguard or openvpn" }),
+    serverCountries: z.array(z.string().min(1)).default([]),
+});
+
+const adguardSchema = z.strictObject({
+    originUrl: z.url({ error: "an http(s) URL of the primary AdGuard Home" }),
+    replicaUrls: z.array(z.url({ error: "an http(s) URL of a replica AdGuard Home" })).min(1, {
+        error: "at least one replica URL",
+    }),
+    syncCron: z.string().regex(/^(\S+\s+){4}\S+$/, { error: 'a 5-field cron expression such as "*/10 * * * *"' }),
+});
+
+export const settingsSchema = z.strictObject({
+    domain: domainSchema,
+    timezone: z.string().refine((tz) => Intl.supportedValuesOf("timeZone").includes(tz) || tz === "UTC", {
+        error: 'an IANA time zone such as "Europe/Berlin"',
+    }),
+    identity: z.strictObject({ uid: serviceId, gid: serviceId }),
+    hosts: z.record(z.string(), hostSchema),
+    storage: storageSchema,
+    lanSubnet: z.cidrv4({ error: "an IPv4 CIDR such as 192.168.30.0/24" }),
+    traefik: traefikSchema,
+    vpn: vpnSchema,
+    adguard: adguardSchema,
+    /** Protect stateful resources (databases, VMs, the tunnel) from `pulumi destroy`. */
+    protectStateful: z.boolean(),
+    /** Whether the Cloudflare edge (tunnel, DNS) and the AdGuard rewrite are managed here. */
+    edge: z.boolean(),
+});
+
+export type Settings = z.infer<typeof settingsSchema>;
+export type HostSettings = z.infer<typeof hostSchema>;
+export type CertificateMode = (typeof certificateModes)[number];

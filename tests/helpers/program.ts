@@ -1,0 +1,194 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
+import type * as pulumiModule from "@pulumi/pulumi";
+
+export type StackName = "prod" | "lab";
+export const repoRoot = path.resolve(__dirname, "../..");
+
+/** The stack's config file as the flat `key → string` map the engine hands a program. */
+export function stackConfig(stack: StackName): Record<string, string> {
+    const file = parse(fs.readFileSync(path.join(repoRoot, `Pulumi.${stack}.yaml`), "utf8")) as {
+        config: Record<string, unknown>;
+    };
+    return Object.fromEntries(
+        Object.entries(file.config).map(([key, value]) => [
+            key,
+            typeof value === "string" ? value : JSON.stringify(value),
+        ]),
+    );
+}
+
+/** A recognisable dummy per secret key: a test finds it wherever it leaks. */
+export const dummySecret = (key: string): string => `dummy-secret-${key}-0f1e2d`;
+
+/** Every secret key any stack of the program reads; a stack reads the subset it needs. */
+export const allSecretKeys = [
+    "authentikSecretKey",
+    "authentikDbPassword",
+    "cloudflareDnsApiToken",
+    "dockmanPassword",
+    "homarrEncryptionKey",
+    "tunnelToken",
+    "adguardUsername",
+    "adguardPassword",
+    "vpnWireguardPrivateKey",
+    "vpnOpenvpnUser",
+    "vpnOpenvpnPassword",
+    "immichDbPassword",
+    "beszelHubKey",
+    "deploySshPrivateKey",
+];
+
+export interface RecordedResource {
+    type: string;
+    name: string;
+    urn: string;
+    /** Inputs as the engine received them, secrets unwrapped. */
+    inputs: Record<string, unknown>;
+    /** Inputs with secret markers left in place (see `isSecretValue`). */
+    rawInputs: Record<string, unknown>;
+    provider: string;
+    parent: string;
+    protect: boolean;
+    deleteBeforeReplace: boolean;
+    dependencies: string[];
+    additionalSecretOutputs: string[];
+}
+
+const secretSig = "1b47061264138c4ac30d75fd1eb44270";
+const sigKey = "4dabf18193072939515e22adb298388d";
+
+export function isSecretValue(value: unknown): boolean {
+    return typeof value === "object" && value !== null && (value as Record<string, unknown>)[sigKey] === secretSig;
+}
+
+export function unwrapSecrets(value: unknown): unknown {
+    if (isSecretValue(value)) return unwrapSecrets((value as { value: unknown }).value);
+    if (Array.isArray(value)) return value.map(unwrapSecrets);
+    if (typeof value === "object" && value !== null) {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v)]));
+    }
+    return value;
+}
+
+export interface LoadOptions {
+    /** Config values to add or replace (`homelab:key` → string). */
+    config?: Record<string, string>;
+    /** Secret keys to leave out (to test a missing secret). */
+    withoutSecrets?: string[];
+}
+
+export interface Program {
+    resources: RecordedResource[];
+    outputs: Record<string, unknown>;
+    ofType(type: string): RecordedResource[];
+    get(type: string, name: string): RecordedResource;
+}
+
+interface RegisterRequest {
+    getType(): string;
+    getName(): string;
+    getParent(): string;
+    getProvider(): string;
+    getProtect(): boolean | undefined;
+    getDeletebeforereplace(): boolean;
+    getDependenciesList(): string[];
+    getAdditionalsecretoutputsList(): string[];
+}
+interface Monitor {
+    registerResource(request: RegisterRequest, callback: (...args: unknown[]) => void): void;
+}
+
+/**
+ * Loads index.ts under Pulumi mocks with a stack's real config file and dummy secrets, and
+ * records every resource with its inputs and options. Each call gets fresh modules.
+ */
+export async function loadProgram(stack: StackName, options: LoadOptions = {}): Promise<Program> {
+    const resources: RecordedResource[] = [];
+    let outputs: Record<string, unknown> = {};
+    await jest.isolateModulesAsync(async () => {
+        const pulumi: typeof pulumiModule = await import("@pulumi/pulumi");
+        const optionsByName = new Map<string, Omit<RecordedResource, "inputs" | "rawInputs" | "urn">>();
+        await pulumi.runtime.setMocks(
+            {
+                newResource(args) {
+                    const recorded = optionsByName.get(`${args.type}::${args.name}`);
+                    if (recorded === undefined) throw new Error(`no options recorded for ${args.type} ${args.name}`);
+                    resources.push({
+                        ...recorded,
+                        urn: `${args.type}::${args.name}`,
+                        inputs: unwrapSecrets(args.inputs) as Record<string, unknown>,
+                        rawInputs: args.inputs as Record<string, unknown>,
+                    });
+                    return {
+                        id: `${args.name}-id`,
+                        state: { ...(args.inputs as object), ...mockState(args.type, args.name) },
+                    };
+                },
+                call(args) {
+                    throw new Error(`unexpected call ${args.token}`);
+                },
+            },
+            "homelab",
+            stack,
+            false,
+        );
+        const monitor = pulumi.runtime.getMonitor() as unknown as Monitor;
+        const register = monitor.registerResource.bind(monitor);
+        monitor.registerResource = (request, callback) => {
+            optionsByName.set(`${request.getType()}::${request.getName()}`, {
+                type: request.getType(),
+                name: request.getName(),
+                parent: request.getParent(),
+                provider: request.getProvider(),
+                protect: request.getProtect() === true,
+                deleteBeforeReplace: request.getDeletebeforereplace(),
+                dependencies: request.getDependenciesList(),
+                additionalSecretOutputs: request.getAdditionalsecretoutputsList(),
+            });
+            register(request, callback);
+        };
+        const config = { ...stackConfig(stack), ...options.config };
+        const secretKeys = allSecretKeys.filter((key) => !(options.withoutSecrets ?? []).includes(key));
+        for (const key of secretKeys) config[`homelab:${key}`] = dummySecret(key);
+        pulumi.runtime.setAllConfig(
+            config,
+            secretKeys.map((key) => `homelab:${key}`),
+        );
+
+        const program = (await import("../../index")) as Record<string, unknown>;
+        outputs = await resolveOutputs(pulumi, program);
+        await pulumi.runtime.disconnect();
+    });
+    return {
+        resources,
+        outputs,
+        ofType: (type) => resources.filter((resource) => resource.type === type),
+        get(type, name) {
+            const found = resources.find((resource) => resource.type === type && resource.name === name);
+            if (found === undefined) throw new Error(`no ${type} named ${name}`);
+            return found;
+        },
+    };
+}
+
+/** Provider-computed fields the program reads back. */
+function mockState(type: string, name: string): Record<string, unknown> {
+    if (type === "docker:index/remoteImage:RemoteImage") return { imageId: `sha256:${name}` };
+    return {};
+}
+
+async function resolveOutputs(
+    pulumi: typeof pulumiModule,
+    program: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
+    const entries = await Promise.all(
+        Object.entries(program).map(async ([key, value]) => {
+            if (!pulumi.Output.isInstance(value)) return [key, value] as const;
+            const resolved = await new Promise<unknown>((resolve) => value.apply(resolve));
+            return [key, resolved] as const;
+        }),
+    );
+    return Object.fromEntries(entries);
+}
