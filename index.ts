@@ -3,23 +3,35 @@ import { catalog } from "./catalog";
 import { catalogSecretRequests } from "./catalog/secrets";
 import { edgeHost, stackNames } from "./catalog/types";
 import { assertCatalog } from "./catalog/validate";
+import { ConfigError } from "./config/errors";
 import { loadSecrets, loadSettings } from "./config/load";
-import { dynamicDirOnHost, routeDocument } from "./components/edge/routes";
+import { Edge, edgeProblems, edgeProvidedSecrets, edgeSecretRequests } from "./components/edge";
 import { TraefikRouteFile } from "./components/edge/route-file";
+import { dynamicDirOnHost, routeDocument } from "./components/edge/routes";
 import { hostSummary, serviceUrls } from "./components/outputs";
 import { ServiceStack } from "./components/stack";
 import { DockerHosts } from "./hosts/docker";
+import { Machines, machineProblems, machineSecretRequests } from "./hosts/machines";
 import { sshAccess } from "./hosts/ssh";
 
 // Everything that can be wrong with the input fails here, before any resource is registered.
 const settings = loadSettings();
 assertCatalog(catalog, settings);
 const services = catalog.filter((entry) => entry.enabled !== false);
+const problems = [...edgeProblems(settings, services), ...machineProblems(settings)];
+if (problems.length > 0) throw new ConfigError(problems);
 const ssh = sshAccess(settings);
-const secrets = loadSecrets([...catalogSecretRequests(services, settings), ...ssh.secretRequests]);
+const secrets = loadSecrets([
+    ...catalogSecretRequests(services, settings, edgeProvidedSecrets(settings)),
+    ...ssh.secretRequests,
+    ...edgeSecretRequests(settings),
+    ...machineSecretRequests(settings),
+]);
 
-const fleet = new DockerHosts("hosts", { settings });
 const commands = new command.Provider("command", {});
+const machines = new Machines("machines", { settings, secrets }, { provider: commands });
+const fleet = new DockerHosts("hosts", { settings, dependsOn: machines.dockerDependencies });
+const edge = new Edge("edge", { settings, secrets, services });
 
 for (const stack of stackNames) {
     new ServiceStack(stack, {
@@ -27,23 +39,26 @@ for (const stack of stackNames) {
         entries: services.filter((entry) => entry.stack === stack),
         hosts: fleet.hosts,
         settings,
-        secrets,
+        secrets: { ...secrets, ...edge.providedSecrets },
+        hostReadiness: machines.readiness,
     });
 }
 
-const edge = fleet.hosts[edgeHost];
-if (edge) {
+const traefikHost = fleet.hosts[edgeHost];
+if (traefikHost) {
     new TraefikRouteFile(
         "traefik-routes",
         {
-            host: edge,
-            directory: dynamicDirOnHost(services, settings, edge),
+            host: traefikHost,
+            directory: dynamicDirOnHost(services, settings, traefikHost),
             content: JSON.stringify(routeDocument(services, settings, fleet.hosts), null, 2),
-            ssh: ssh.forHost(edge.endpoint, secrets),
+            ssh: ssh.forHost(traefikHost.endpoint, secrets),
         },
-        { provider: commands },
+        { provider: commands, dependsOn: machines.readiness[edgeHost] },
     );
 }
 
 export const urls = serviceUrls(services, settings);
 export const hosts = hostSummary(services, settings);
+export const externalUrls = edge.externalUrls;
+export const tunnelId = edge.tunnelId;

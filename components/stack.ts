@@ -12,6 +12,8 @@ export interface ServiceStackArgs {
     hosts: Readonly<Partial<Record<HostName, DockerHost>>>;
     settings: Settings;
     secrets: Readonly<Record<string, pulumi.Output<string>>>;
+    /** What containers on a host wait for (its bootstrap, in prod). */
+    hostReadiness?: Readonly<Partial<Record<HostName, pulumi.Resource[]>>>;
 }
 
 /** One placement of a catalog entry on one host (an every-host entry has one per Docker engine). */
@@ -109,10 +111,13 @@ export class ServiceStack extends pulumi.ComponentResource {
                       ? [host.proxyNetwork]
                       : [];
             const namespaceOwner = networking.mode === "namespace" ? services[networking.of]?.container : undefined;
-            const dependsOn = (entry.dependsOn ?? []).flatMap((dependency) => {
-                const service = services[dependency.service];
-                return service ? [service.container] : [];
-            });
+            const dependsOn = [
+                ...(args.hostReadiness?.[host.name] ?? []),
+                ...(entry.dependsOn ?? []).flatMap((dependency) => {
+                    const service = services[dependency.service];
+                    return service ? [service.container] : [];
+                }),
+            ];
             services[placement.resourceName] = new ServiceContainer(
                 placement.resourceName,
                 {

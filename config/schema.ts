@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { cloudflareSchema } from "./cloudflare";
+import { backupsSchema, proxmoxSchema, vmSchema } from "./proxmox";
 
 /**
  * The non-secret part of a stack's config (`homelab:*` keys in Pulumi.<stack>.yaml).
@@ -44,6 +46,8 @@ const hostSchema = z
         scratch: absolutePath.default("/tmp/homelab"),
         /** Whether containers may use the host's network namespace here (Plex, the Beszel agent). */
         hostNetwork: z.boolean().default(true),
+        /** The Proxmox VM this host is (prod); absent for the NAS and in the lab. */
+        vm: vmSchema.optional(),
     })
     .refine((host) => host.dockerHost !== undefined || host.deployUser !== undefined, {
         error: "a deployUser (reached as ssh://<deployUser>@<address>) or an explicit dockerHost",
@@ -96,6 +100,9 @@ export const settingsSchema = z.strictObject({
     protectStateful: z.boolean(),
     /** Whether the Cloudflare edge (tunnel, DNS) and the AdGuard rewrite are managed here. */
     edge: z.boolean(),
+    cloudflare: cloudflareSchema.optional(),
+    proxmox: proxmoxSchema.optional(),
+    backups: backupsSchema.optional(),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
