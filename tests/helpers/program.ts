@@ -38,6 +38,10 @@ export const allSecretKeys = [
     "immichDbPassword",
     "beszelHubKey",
     "deploySshPrivateKey",
+    "cloudflareApiToken",
+    "proxmoxApiToken",
+    "appdataBackupPingUrl",
+    "plexBackupPingUrl",
 ];
 
 export interface RecordedResource {
