@@ -5,4 +5,5 @@ module.exports = {
     roots: ["<rootDir>/tests"],
     testMatch: ["**/*.test.ts"],
     testTimeout: 60000,
+    setupFiles: ["<rootDir>/tests/helpers/setup.ts"],
 };

@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import type * as pulumiModule from "@pulumi/pulumi";
+import { settingsSchema, type Settings } from "../../config/schema";
 
 export type StackName = "prod" | "lab";
 export const repoRoot = path.resolve(__dirname, "../..");
@@ -17,6 +18,22 @@ export function stackConfig(stack: StackName): Record<string, string> {
             typeof value === "string" ? value : JSON.stringify(value),
         ]),
     );
+}
+
+/** The stack's settings as the program parses them. */
+export function stackSettings(stack: StackName, overrides: Record<string, string> = {}): Settings {
+    const raw = Object.fromEntries(
+        Object.entries({ ...stackConfig(stack), ...overrides }).map(([key, value]) => {
+            let parsed: unknown = value;
+            try {
+                parsed = JSON.parse(value);
+            } catch {
+                // a plain string value
+            }
+            return [key.replace(/^homelab:/, ""), parsed];
+        }),
+    );
+    return settingsSchema.parse(raw);
 }
 
 /** A recognisable dummy per secret key: a test finds it wherever it leaks. */
@@ -90,6 +107,17 @@ export interface Program {
     get(type: string, name: string): RecordedResource;
 }
 
+/** The program threw while loading; `registered` counts the resources it had registered by then. */
+export class ProgramLoadError extends Error {
+    constructor(
+        cause: unknown,
+        public readonly registered: number,
+    ) {
+        super(cause instanceof Error ? cause.message : String(cause), { cause });
+        this.name = "ProgramLoadError";
+    }
+}
+
 interface RegisterRequest {
     getType(): string;
     getName(): string;
@@ -121,7 +149,7 @@ export async function loadProgram(stack: StackName, options: LoadOptions = {}): 
                     if (recorded === undefined) throw new Error(`no options recorded for ${args.type} ${args.name}`);
                     resources.push({
                         ...recorded,
-                        urn: `${args.type}::${args.name}`,
+                        urn: mockUrn(stack, recorded.parent, args.type, args.name),
                         inputs: unwrapSecrets(args.inputs) as Record<string, unknown>,
                         rawInputs: args.inputs as Record<string, unknown>,
                     });
@@ -161,9 +189,14 @@ export async function loadProgram(stack: StackName, options: LoadOptions = {}): 
             secretKeys.map((key) => `homelab:${key}`),
         );
 
-        const program = (await import("../../index")) as Record<string, unknown>;
-        outputs = await resolveOutputs(pulumi, program);
-        await pulumi.runtime.disconnect();
+        try {
+            const program = (await import("../../index")) as Record<string, unknown>;
+            outputs = await resolveOutputs(pulumi, program);
+        } catch (error) {
+            throw new ProgramLoadError(error, resources.length + optionsByName.size);
+        } finally {
+            await pulumi.runtime.disconnect();
+        }
     });
     return {
         resources,
@@ -175,6 +208,12 @@ export async function loadProgram(stack: StackName, options: LoadOptions = {}): 
             return found;
         },
     };
+}
+
+/** The URN the mock monitor gives a resource: the parent's own type prefixes the type. */
+function mockUrn(stack: StackName, parent: string, type: string, name: string): string {
+    const parentType = parent === "" ? "" : `${(parent.split("::")[2] ?? "").split("$").pop() ?? ""}$`;
+    return `urn:pulumi:${stack}::homelab::${parentType}${type}::${name}`;
 }
 
 /** Provider-computed fields the program reads back. */

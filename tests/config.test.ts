@@ -1,0 +1,153 @@
+import { catalog } from "../catalog";
+import { assertCatalog, catalogProblems } from "../catalog/validate";
+import type { ServiceEntry } from "../catalog/types";
+import { loadProgram, ProgramLoadError, stackConfig, stackSettings } from "./helpers/program";
+
+/** Loads prod with one config key replaced, expecting the load to fail before any resource exists. */
+async function failure(config: Record<string, string>, withoutSecrets: string[] = []): Promise<ProgramLoadError> {
+    try {
+        await loadProgram("prod", { config, withoutSecrets });
+    } catch (error) {
+        if (error instanceof ProgramLoadError) return error;
+        throw error;
+    }
+    throw new Error("the program loaded, but the config is bad");
+}
+
+function prodHosts(): Record<string, Record<string, unknown>> {
+    return JSON.parse(stackConfig("prod")["homelab:hosts"] ?? "{}") as Record<string, Record<string, unknown>>;
+}
+
+describe("bad config fails before any resource is registered, naming key, value and what is allowed", () => {
+    test("a malformed IP address", async () => {
+        const hosts = prodHosts();
+        hosts["docker-prod-01"] = { ...hosts["docker-prod-01"], address: "192.168.30.300" };
+        const error = await failure({ "homelab:hosts": JSON.stringify(hosts) });
+        expect(error.message).toContain(
+            'homelab:hosts.docker-prod-01.address: "192.168.30.300" is not allowed; expected an IPv4 address such as 192.168.30.11',
+        );
+        expect(error.registered).toBe(0);
+    });
+
+    test("a catalog entry naming a host the stack does not define", async () => {
+        const hosts = prodHosts();
+        delete hosts["nas-prod-01"];
+        const error = await failure({ "homelab:hosts": JSON.stringify(hosts) });
+        expect(error.message).toContain(
+            'catalog: plex.host: "nas-prod-01" is not a host in homelab:hosts; allowed: docker-prod-01, auth-prod-01, immich-prod-01, every-host',
+        );
+        expect(error.registered).toBe(0);
+    });
+
+    test("a missing required secret", async () => {
+        const error = await failure({}, ["authentikSecretKey"]);
+        expect(error.message).toContain(
+            "homelab:authentikSecretKey: (missing) is not allowed; expected a secret (used by authentik-server, authentik-worker): " +
+                "pulumi config set --secret homelab:authentikSecretKey <value>",
+        );
+        expect(error.registered).toBe(0);
+    });
+
+    test.each([["https://giohosted.com"], ["giohosted.com/apps"], ["giohosted.com:443"]])(
+        "a domain given with a scheme, path or port: %s",
+        async (domain) => {
+            const error = await failure({ "homelab:domain": domain });
+            expect(error.message).toContain(
+                `homelab:domain: "${domain}" is not allowed; expected a bare lower-case domain name such as "giohosted.com": no scheme, no path, no port`,
+            );
+            expect(error.registered).toBe(0);
+        },
+    );
+
+    test.each([[0], [70000], [20.5]])("a UID out of range: %s", async (uid) => {
+        const error = await failure({ "homelab:identity": JSON.stringify({ uid, gid: 2000 }) });
+        expect(error.message).toContain(
+            `homelab:identity.uid: ${uid} is not allowed; expected an integer from 1 to 65533 (root and nobody are not allowed)`,
+        );
+        expect(error.registered).toBe(0);
+    });
+
+    test("a GID out of range", async () => {
+        const error = await failure({ "homelab:identity": JSON.stringify({ uid: 2000, gid: -1 }) });
+        expect(error.message).toContain("homelab:identity.gid: -1 is not allowed");
+    });
+
+    test("a missing required key names it", async () => {
+        const error = await failure({ "homelab:domain": "" });
+        expect(error.message).toContain('homelab:domain: "" is not allowed');
+    });
+
+    test("every problem is reported at once", async () => {
+        const error = await failure({ "homelab:domain": "https://x", "homelab:lanSubnet": "10.0.0.0/99" });
+        expect(error.message).toMatch(
+            /homelab:domain: .*\n.*homelab:lanSubnet: "10.0.0.0\/99" is not allowed; expected an IPv4 CIDR/,
+        );
+    });
+});
+
+describe("catalog validation", () => {
+    const settings = stackSettings("prod");
+    const sonarr = catalog.find((entry) => entry.name === "sonarr") as ServiceEntry;
+
+    test("the real catalog has no problems", () => {
+        expect(catalogProblems(catalog, settings)).toEqual([]);
+    });
+
+    test("a duplicate service name", () => {
+        const copy: ServiceEntry = {
+            ...sonarr,
+            route: { ...sonarr.route, subdomain: "sonarr-copy", exposure: "internal", forwardAuth: true },
+        };
+        expect(() => assertCatalog([...catalog, copy], settings)).toThrow(
+            'catalog: service name "sonarr" is declared twice; allowed: one entry per service name',
+        );
+    });
+
+    test("a duplicate hostname", () => {
+        const other: ServiceEntry = { ...sonarr, name: "sonarr-copy" };
+        expect(() => assertCatalog([...catalog, other], settings)).toThrow(
+            'catalog: hostname "sonarr.giohosted.com" is routed to sonarr and sonarr-copy; allowed: one service per hostname',
+        );
+    });
+
+    test("an unknown host", () => {
+        const stray = { ...sonarr, name: "stray", route: undefined, host: "pi-prod-01" } as unknown as ServiceEntry;
+        expect(catalogProblems([...catalog, stray], settings)).toContain(
+            'catalog: stray.host: "pi-prod-01" is not a host in homelab:hosts; allowed: docker-prod-01, auth-prod-01, immich-prod-01, nas-prod-01, every-host',
+        );
+    });
+
+    test("a subdomain that is not a DNS label", () => {
+        const bad: ServiceEntry = {
+            ...sonarr,
+            name: "bad",
+            route: { subdomain: "Bad_Name", exposure: "internal", forwardAuth: true },
+        };
+        expect(catalogProblems([...catalog, bad], settings)).toContain(
+            'catalog: bad.route.subdomain: "Bad_Name" is not allowed; expected one lower-case DNS label such as "sonarr"',
+        );
+    });
+
+    test("a required device missing on its host", () => {
+        const hosts = { ...settings.hosts };
+        const docker = hosts["docker-prod-01"];
+        if (docker === undefined) throw new Error("prod has docker-prod-01");
+        hosts["docker-prod-01"] = { ...docker, devices: [] };
+        expect(catalogProblems(catalog, { ...settings, hosts })).toContain(
+            'homelab:hosts.docker-prod-01.devices: [] lacks "/dev/net/tun", which gluetun needs (the VPN tunnel interface)',
+        );
+    });
+
+    test("a namespace owner on another host", () => {
+        const stray: ServiceEntry = {
+            ...sonarr,
+            name: "stray",
+            route: undefined,
+            host: "auth-prod-01",
+            networking: { mode: "namespace", of: "gluetun" },
+        };
+        expect(catalogProblems([...catalog, stray], settings)).toContain(
+            'catalog: stray.networking.of: "gluetun" is not allowed; expected a service of the same stack and host',
+        );
+    });
+});
