@@ -28,7 +28,8 @@ const secrets = loadSecrets([
     ...machineSecretRequests(settings),
 ]);
 
-const commands = new command.Provider("command", {});
+// Remote commands exist only where hosts are reached over SSH (prod); the lab needs no command plugin.
+const commands = ssh.secretRequests.length > 0 ? new command.Provider("command", {}) : undefined;
 const machines = new Machines("machines", { settings, secrets }, { provider: commands });
 const fleet = new DockerHosts("hosts", { settings, dependsOn: machines.dockerDependencies });
 const edge = new Edge("edge", { settings, secrets, services });

@@ -1,8 +1,9 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { Settings } from "../config/schema";
-import { imageRef, resolve, type PublishedPort, type ServiceEntry } from "../catalog/types";
+import { resolve, type PublishedPort, type ServiceEntry } from "../catalog/types";
 import type { DockerHost } from "../hosts/docker";
+import { runtimeImage } from "./offline";
 import { healthcheckFor, ownershipLabels, plainEnv, traefikLabels, userFor, volumesFor } from "./spec";
 
 export interface ServiceContainerArgs {
@@ -34,11 +35,12 @@ export class ServiceContainer extends pulumi.ComponentResource {
     constructor(name: string, args: ServiceContainerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("homelab:components:ServiceContainer", name, {}, { ...opts, provider: args.host.provider });
         const { entry, host, settings } = args;
+        const runtime = runtimeImage(entry, settings);
 
         this.image = new docker.RemoteImage(
             `${name}-image`,
             // Kept on the engine: two services may share an image, and a delete must not pull it away from the other.
-            { name: imageRef(entry.image), keepLocally: true },
+            { name: runtime.image, keepLocally: true },
             { parent: this },
         );
 
@@ -47,7 +49,9 @@ export class ServiceContainer extends pulumi.ComponentResource {
             if (value === undefined) throw new Error(`${entry.name}: secret ${key} was not loaded`);
             return pulumi.secret(pulumi.interpolate`${variable}=${value}`);
         });
-        const env = Object.entries(plainEnv(entry, settings)).map(([variable, value]) => `${variable}=${value}`);
+        const env = Object.entries({ ...plainEnv(entry, settings), ...runtime.env }).map(
+            ([variable, value]) => `${variable}=${value}`,
+        );
         const healthcheck = healthcheckFor(entry);
         const labels = {
             ...ownershipLabels(entry, host.name),

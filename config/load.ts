@@ -35,9 +35,10 @@ export interface SecretRequest {
 
 /** Reads every requested secret with `requireSecret` semantics, reporting all missing ones at once. */
 export function loadSecrets(
-    requests: readonly SecretRequest[],
+    allRequests: readonly SecretRequest[],
     config = new pulumi.Config(configNamespace),
 ): Record<string, pulumi.Output<string>> {
+    const requests = mergeRequests(allRequests);
     const missing = requests.filter((request) => config.getSecret(request.key) === undefined);
     if (missing.length > 0) {
         throw new ConfigError(
@@ -49,4 +50,11 @@ export function loadSecrets(
         );
     }
     return Object.fromEntries(requests.map((request) => [request.key, config.requireSecret(request.key)]));
+}
+
+/** One request per key, naming everyone who uses it. */
+function mergeRequests(requests: readonly SecretRequest[]): SecretRequest[] {
+    const usedBy = new Map<string, string[]>();
+    for (const request of requests) usedBy.set(request.key, [...(usedBy.get(request.key) ?? []), ...request.usedBy]);
+    return [...usedBy].map(([key, users]) => ({ key, usedBy: [...new Set(users)] }));
 }

@@ -96,6 +96,18 @@ export const settingsSchema = z.strictObject({
     traefik: traefikSchema,
     vpn: vpnSchema,
     adguard: adguardSchema,
+    /**
+     * Offline testing only: run every catalog service from a local stand-in image (no registry
+     * here), except the services in `keep`, whose catalog image was built locally.
+     */
+    offline: z
+        .strictObject({
+            standInImage: z.string().min(1, { error: "a local image tag such as homelab-standin:local" }),
+            keep: z.array(z.string()).default([]),
+            /** Per-service stand-in images, to change one service's image in a test. */
+            images: z.record(z.string(), z.string()).default({}),
+        })
+        .optional(),
     /** Protect stateful resources (databases, VMs, the tunnel) from `pulumi destroy`. */
     protectStateful: z.boolean(),
     /** Whether the Cloudflare edge (tunnel, DNS) and the AdGuard rewrite are managed here. */

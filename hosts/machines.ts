@@ -1,16 +1,36 @@
+import * as proxmox from "@muhlba91/pulumi-proxmoxve";
 import * as pulumi from "@pulumi/pulumi";
 import type { SecretRequest } from "../config/load";
 import type { Settings } from "../config/schema";
 import type { HostName } from "../catalog/types";
+import { AppdataBackup, PlexBackup } from "./backups";
+import { appdataBackupPlan, plexBackupPlan } from "./backups/scripts";
+import { HostBootstrap } from "./bootstrap";
+import { dockerEndpoint } from "./docker";
+import { machineConfigProblems, vmHosts } from "./problems";
+import { ProxmoxVms } from "./proxmox";
+import type { SshConnection } from "./remote";
+import { sshAccess } from "./ssh";
+
+export const proxmoxTokenSecret = "proxmoxApiToken";
+export const appdataPingSecret = "appdataBackupPingUrl";
+export const plexPingSecret = "plexBackupPingUrl";
 
 /** Problems with the VM, bootstrap and backup config, checked before anything is registered. */
-export function machineProblems(_settings: Settings): string[] {
-    return [];
+export function machineProblems(settings: Settings): string[] {
+    return machineConfigProblems(settings);
 }
 
 /** Secret config keys the VMs, the bootstrap and the backups need. */
-export function machineSecretRequests(_settings: Settings): SecretRequest[] {
-    return [];
+export function machineSecretRequests(settings: Settings): SecretRequest[] {
+    const vms = vmHosts(settings);
+    const requests: SecretRequest[] = [];
+    if (vms.length > 0 && settings.proxmox !== undefined) {
+        requests.push({ key: proxmoxTokenSecret, usedBy: [`Proxmox VMs (${vms.map((v) => v.name).join(", ")})`] });
+    }
+    if (settings.backups?.appdata) requests.push({ key: appdataPingSecret, usedBy: ["appdata backup (Healthchecks)"] });
+    if (settings.backups?.plex) requests.push({ key: plexPingSecret, usedBy: ["Plex database backup (Healthchecks)"] });
+    return requests;
 }
 
 export interface MachinesArgs {
@@ -18,18 +38,90 @@ export interface MachinesArgs {
     secrets: Readonly<Record<string, pulumi.Output<string>>>;
 }
 
+function secretOf(secrets: MachinesArgs["secrets"], key: string): pulumi.Output<string> {
+    const value = secrets[key];
+    if (value === undefined) throw new Error(`machines: secret ${key} was not loaded`);
+    return value;
+}
+
 /**
- * The machines under the Docker engines: Proxmox VMs, their bootstrap and the Tier 1 backups.
- * Placeholder until the hosts issue lands: no VMs, nothing to wait for.
+ * The machines under the Docker engines: the Proxmox VMs (prod), their bootstrap over SSH and the
+ * Tier 1 backups. Remote commands take the `command` provider this component is given; the VMs take
+ * the one explicit Proxmox provider created here. In the lab (no vm blocks, no Proxmox, no backups)
+ * nothing but this component is registered.
  */
 export class Machines extends pulumi.ComponentResource {
-    /** What a host's Docker provider must wait for (its VM). */
+    /** What a host's Docker provider must wait for: its VM, and the bootstrap that lets the deploy user use Docker. */
     public readonly dockerDependencies: Partial<Record<HostName, pulumi.Resource[]>> = {};
     /** What a host's containers must wait for (its bootstrap). */
     public readonly readiness: Partial<Record<HostName, pulumi.Resource[]>> = {};
 
-    constructor(name: string, _args: MachinesArgs, opts?: pulumi.ComponentResourceOptions) {
+    constructor(name: string, args: MachinesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("homelab:hosts:Machines", name, {}, opts);
+        const { settings, secrets } = args;
+        const ssh = sshAccess(settings);
+        const connectionTo = (host: string): SshConnection => {
+            const hostSettings = settings.hosts[host];
+            if (hostSettings === undefined) throw new Error(`machines: homelab:hosts.${host} is not defined`);
+            const access = ssh.forHost(dockerEndpoint(host, hostSettings), secrets);
+            if (access === undefined) throw new Error(`machines: homelab:hosts.${host} is not reached over SSH`);
+            return { host: hostSettings.address, ...access };
+        };
+
+        const vms = vmHosts(settings);
+        const config = settings.proxmox;
+        if (vms.length > 0 && config !== undefined) {
+            const provider = new proxmox.Provider(
+                `${name}-proxmox`,
+                {
+                    endpoint: config.endpoint,
+                    apiToken: secretOf(secrets, proxmoxTokenSecret),
+                    insecure: config.insecure,
+                },
+                { parent: this },
+            );
+            const machines = new ProxmoxVms(
+                `${name}-vms`,
+                { settings, proxmox: config, vms },
+                { parent: this, providers: [provider] },
+            );
+            for (const vmHost of vms) {
+                const vm = machines.vms[vmHost.name];
+                const bootstrap = new HostBootstrap(
+                    `${name}-${vmHost.name}`,
+                    { vmHost, settings, connection: connectionTo(vmHost.name), after: vm ? [vm] : [] },
+                    { parent: this },
+                );
+                this.dockerDependencies[vmHost.name] = [...(vm ? [vm] : []), ...bootstrap.steps];
+                this.readiness[vmHost.name] = [...bootstrap.steps];
+            }
+        }
+
+        const appdata = settings.backups?.appdata;
+        if (appdata !== undefined) {
+            new AppdataBackup(
+                `${name}-appdata-backup`,
+                {
+                    plan: appdataBackupPlan(settings, appdata.host, appdata.onCalendar),
+                    connection: connectionTo(appdata.host),
+                    pingUrl: secretOf(secrets, appdataPingSecret),
+                    after: this.readiness[appdata.host as HostName] ?? [],
+                },
+                { parent: this },
+            );
+        }
+        const plex = settings.backups?.plex;
+        if (plex !== undefined) {
+            new PlexBackup(
+                `${name}-plex-backup`,
+                {
+                    plan: plexBackupPlan(settings, plex),
+                    connection: connectionTo(plex.host),
+                    pingUrl: secretOf(secrets, plexPingSecret),
+                },
+                { parent: this },
+            );
+        }
         this.registerOutputs({});
     }
 }

@@ -98,14 +98,16 @@ describe("catalog validation", () => {
             ...sonarr,
             route: { ...sonarr.route, subdomain: "sonarr-copy", exposure: "internal", forwardAuth: true },
         };
-        expect(() => assertCatalog([...catalog, copy], settings)).toThrow(
-            'catalog: service name "sonarr" is declared twice; allowed: one entry per service name',
-        );
+        expect(() => {
+            assertCatalog([...catalog, copy], settings);
+        }).toThrow('catalog: service name "sonarr" is declared twice; allowed: one entry per service name');
     });
 
     test("a duplicate hostname", () => {
         const other: ServiceEntry = { ...sonarr, name: "sonarr-copy" };
-        expect(() => assertCatalog([...catalog, other], settings)).toThrow(
+        expect(() => {
+            assertCatalog([...catalog, other], settings);
+        }).toThrow(
             'catalog: hostname "sonarr.giohosted.com" is routed to sonarr and sonarr-copy; allowed: one service per hostname',
         );
     });

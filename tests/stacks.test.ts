@@ -218,7 +218,7 @@ describe("prod", () => {
     });
 
     test("the route document is written over SSH to Traefik's watched directory, re-run on change", () => {
-        const write = only(program.ofType("command:remote:Command"));
+        const write = program.get("command:remote:Command", "traefik-routes-write");
         expect(write.inputs.create).toContain("/opt/appdata/traefik/dynamic/homelab.yml");
         expect(write.inputs.triggers).toEqual([expect.stringMatching(/^[0-9a-f]{64}$/)]);
         expect(write.inputs.connection).toMatchObject({ host: "192.168.30.11", user: "deploy" });
@@ -311,10 +311,14 @@ describe("lab", () => {
         expect(only(containerNamed(program, "plex")).inputs.networkMode).toBe("proxy");
     });
 
-    test("the route document is written locally", () => {
-        const write = only(program.ofType("command:local:Command"));
-        expect(write.inputs.create).toContain("/var/tmp/homelab-lab/appdata/traefik/dynamic/homelab.yml");
-        expect(program.ofType("command:remote:Command")).toEqual([]);
+    test("the route document is written locally, with no command plugin needed", () => {
+        const write = only(program.resources.filter((r) => r.name === "traefik-routes-write"));
+        expect(write.type).toBe("pulumi-nodejs:dynamic/homelab:LocalFile");
+        expect(write.provider).toContain("pulumi:providers:pulumi-nodejs");
+        expect(write.inputs.path).toBe("/var/tmp/homelab-lab/appdata/traefik/dynamic/homelab.yml");
+        expect(
+            program.resources.filter((r) => r.type.startsWith("command:") || r.type === "pulumi:providers:command"),
+        ).toEqual([]);
     });
 
     test("URLs point at the local Traefik", () => {
@@ -331,8 +335,7 @@ interface Doc {
 }
 
 function routeDocumentOf(program: Program): Doc {
-    const write = only(
-        program.resources.filter((r) => r.type.startsWith("command:") && r.name === "traefik-routes-write"),
-    );
-    return JSON.parse(String(write.inputs.stdin)) as Doc;
+    const write = only(program.resources.filter((r) => r.name === "traefik-routes-write"));
+    // Over SSH the document is the command's stdin; locally it is the file's content.
+    return JSON.parse(String(write.inputs.stdin ?? write.inputs.content)) as Doc;
 }

@@ -2,6 +2,8 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import type { DockerHost } from "../../hosts/docker";
+import { DynamicProvider } from "../dynamic-provider";
+import { LocalFile } from "./local-file";
 
 export interface TraefikRouteFileArgs {
     /** The host Traefik runs on. */
@@ -28,18 +30,18 @@ export class TraefikRouteFile extends pulumi.ComponentResource {
         super("homelab:edge:TraefikRouteFile", name, {}, opts);
         this.path = `${args.directory}/${routeFileName}`;
         this.contentHash = createHash("sha256").update(args.content).digest("hex");
-        const sudo = args.ssh ? "sudo -n " : "";
-        // Written to a temporary name and renamed, so Traefik never reads half a file.
-        const create =
-            `${sudo}mkdir -p '${args.directory}' && ${sudo}tee '${this.path}.tmp' >/dev/null && ` +
-            `${sudo}mv '${this.path}.tmp' '${this.path}'`;
-        const remove = `${sudo}rm -f '${this.path}'`;
-        const common = { create, delete: remove, stdin: args.content, triggers: [this.contentHash] };
         if (args.ssh) {
+            // Written to a temporary name and renamed, so Traefik never reads half a file.
+            const create =
+                `sudo -n mkdir -p '${args.directory}' && sudo -n tee '${this.path}.tmp' >/dev/null && ` +
+                `sudo -n mv '${this.path}.tmp' '${this.path}'`;
             new command.remote.Command(
                 `${name}-write`,
                 {
-                    ...common,
+                    create,
+                    delete: `sudo -n rm -f '${this.path}'`,
+                    stdin: args.content,
+                    triggers: [this.contentHash],
                     connection: {
                         host: args.host.settings.address,
                         user: args.ssh.user,
@@ -49,7 +51,9 @@ export class TraefikRouteFile extends pulumi.ComponentResource {
                 { parent: this, additionalSecretOutputs: ["stdout", "stderr"] },
             );
         } else {
-            new command.local.Command(`${name}-write`, common, { parent: this });
+            // A local engine: write the file in-process, no command plugin needed on lab machines.
+            const provider = new DynamicProvider(`${name}-dynamic`, { parent: this });
+            new LocalFile(`${name}-write`, { path: this.path, content: args.content }, { parent: this, provider });
         }
         this.registerOutputs({ path: this.path, contentHash: this.contentHash });
     }

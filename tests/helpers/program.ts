@@ -77,6 +77,8 @@ export interface RecordedResource {
     additionalSecretOutputs: string[];
 }
 
+const tunnelTokenInvoke = "cloudflare:index/getZeroTrustTunnelCloudflaredToken:getZeroTrustTunnelCloudflaredToken";
+
 const secretSig = "1b47061264138c4ac30d75fd1eb44270";
 const sigKey = "4dabf18193072939515e22adb298388d";
 
@@ -159,6 +161,10 @@ export async function loadProgram(stack: StackName, options: LoadOptions = {}): 
                     };
                 },
                 call(args) {
+                    if (args.token === tunnelTokenInvoke) {
+                        const inputs = args.inputs as { accountId: string; tunnelId: string };
+                        return { ...inputs, token: `dummy-tunnel-token-${inputs.tunnelId}` };
+                    }
                     throw new Error(`unexpected call ${args.token}`);
                 },
             },
@@ -197,6 +203,8 @@ export async function loadProgram(stack: StackName, options: LoadOptions = {}): 
         } finally {
             await pulumi.runtime.disconnect();
         }
+        // Dynamic resources serialise their provider first and register after the rest.
+        await settled(() => resources.length);
     });
     return {
         resources,
@@ -208,6 +216,18 @@ export async function loadProgram(stack: StackName, options: LoadOptions = {}): 
             return found;
         },
     };
+}
+
+/** Waits until no resource has registered for a while: dynamic resources register late. */
+async function settled(count: () => number): Promise<void> {
+    let quietTicks = 0;
+    let last = count();
+    while (quietTicks < 10) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        const now = count();
+        quietTicks = now === last ? quietTicks + 1 : 0;
+        last = now;
+    }
 }
 
 /** The URN the mock monitor gives a resource: the parent's own type prefixes the type. */

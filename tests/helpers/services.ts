@@ -103,11 +103,15 @@ export function expectService(program: Program, settings: Settings, entry: Servi
     } else if (mode === "namespace") {
         expect(container.inputs.networkMode).toMatch(/^container:.+-id$/);
         expect(networks).toEqual([]);
+    } else if (mode === "host") {
+        // Host networking the host does not allow falls back to the proxy network.
+        expect(container.inputs.networkMode).toBe("proxy");
+        expect(networks).toEqual(["proxy"]);
     } else {
         expect(networks.length).toBeGreaterThan(0);
         expect(container.inputs.networkMode).toBe(networks[0]);
-        if (mode === "host" || (mode === "bridge" && entry.networking.proxy)) expect(networks).toContain("proxy");
-        if (mode === "bridge" && entry.networking.internal) expect(networks).toContain(`${entry.stack}-internal`);
+        if (entry.networking.proxy) expect(networks).toContain("proxy");
+        if (entry.networking.internal) expect(networks).toContain(`${entry.stack}-internal`);
     }
 
     const labels = labelsOf(container);

@@ -12,13 +12,11 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -31,8 +29,6 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/structpb"
 )
@@ -51,12 +47,12 @@ func main() {
 	_ = fs.String("tsconfig", "", "(ignored, use the `tsconfig` runtime option)")
 	_ = fs.String("nodeargs", "", "(ignored, use the `nodeargs` runtime option)")
 	_ = fs.String("packagemanager", "", "(ignored)")
-	if err := fs.Parse(os.Args[1:]); err != nil {
-		cmdutil.Exit(err)
-	}
 	if len(os.Args) > 1 && (os.Args[1] == "-version" || os.Args[1] == "--version") {
 		fmt.Println(Version)
 		return
+	}
+	if err := fs.Parse(os.Args[1:]); err != nil {
+		cmdutil.Exit(err)
 	}
 
 	engineAddress := ""
@@ -583,9 +579,5 @@ func (h *nodeLanguageHost) Cancel(context.Context, *emptypb.Empty) (*emptypb.Emp
 	return &emptypb.Empty{}, nil
 }
 
-// Anything else is reported as Unimplemented (the embedded Unimplemented server), which the engine
-// handles gracefully for the optional RPCs.
-var _ = status.Error
-var _ = codes.Unimplemented
-var _ io.Writer = streamWriter{}
-var _ = bufio.NewReader
+// Every other RPC is answered Unimplemented by the embedded UnimplementedLanguageRuntimeServer,
+// which the engine handles for the optional ones.

@@ -1,0 +1,227 @@
+import { LocalWorkspace, type EngineEvent, type Stack } from "@pulumi/pulumi/automation";
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { catalog } from "../../catalog";
+import { everyHost } from "../../catalog/types";
+import { stackSettings } from "../helpers/program";
+import { projectCopy, TestEngine } from "./engine";
+
+/**
+ * The lab stack converged by the real Pulumi engine and Docker provider on a Docker engine this
+ * test starts (ProgramTest's lifecycle): up from empty, a no-op preview and refresh, the blast
+ * radius of one image change, an interrupted up and its recovery, destroy.
+ */
+
+const services = catalog.filter((entry) => entry.enabled !== false);
+const containerType = "docker:index/container:Container";
+const work = fs.mkdtempSync(path.join(os.tmpdir(), "homelab-it-"));
+const lab = { appdata: `${work}/appdata`, stacks: `${work}/stacks`, data: `${work}/data` };
+const standIn = { v1: "homelab-standin:v1", v2: "homelab-standin:v2" };
+
+let engine: TestEngine;
+let stack: Stack;
+let project: string;
+
+function labConfig(offline: Record<string, unknown>): Record<string, { value: string; secret?: boolean }> {
+    const hosts = Object.fromEntries(
+        Object.entries(stackSettings("lab").hosts).map(([name, host]) => [
+            name,
+            { address: host.address, dockerHost: engine.dockerHost, devices: host.devices, hostNetwork: false },
+        ]),
+    );
+    return {
+        "homelab:hosts": { value: JSON.stringify(hosts) },
+        "homelab:storage": { value: JSON.stringify(lab) },
+        "homelab:offline": { value: JSON.stringify({ standInImage: standIn.v1, ...offline }) },
+    };
+}
+
+const labSecrets = [
+    "dockmanPassword",
+    "homarrEncryptionKey",
+    "authentikSecretKey",
+    "authentikDbPassword",
+    "tunnelToken",
+    "adguardUsername",
+    "adguardPassword",
+    "vpnWireguardPrivateKey",
+    "immichDbPassword",
+    "beszelHubKey",
+];
+
+/** Containers the engine plans to replace or create, by container resource name. */
+async function plannedContainerChanges(): Promise<Record<string, string[]>> {
+    const events: EngineEvent[] = [];
+    await stack.preview({ onEvent: (event) => events.push(event) });
+    const changes: Record<string, string[]> = {};
+    for (const event of events) {
+        const metadata = event.resourcePreEvent?.metadata;
+        if (metadata?.type !== containerType || metadata.op === "same") continue;
+        const name = metadata.urn.split("::").pop() ?? "";
+        (changes[metadata.op] ??= []).push(name);
+    }
+    for (const names of Object.values(changes)) names.sort();
+    return changes;
+}
+
+function containerIds(): Record<string, string> {
+    const names = engine.containersWithLabel("homelab.service");
+    return Object.fromEntries(names.map((name) => [name, engine.inspect(name).Id]));
+}
+
+beforeAll(async () => {
+    engine = new TestEngine(path.join(work, "engine"));
+    engine.buildStandIn(standIn.v1, "v1");
+    engine.buildStandIn(standIn.v2, "v2");
+    project = projectCopy();
+    const envVars = {
+        PULUMI_BACKEND_URL: `file://${work}/state`,
+        PULUMI_CONFIG_PASSPHRASE: "integration-test",
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    };
+    fs.mkdirSync(`${work}/state`, { recursive: true });
+    stack = await LocalWorkspace.createOrSelectStack(
+        { stackName: "lab", workDir: project },
+        { envVars, secretsProvider: "passphrase" },
+    );
+    await stack.setAllConfig(labConfig({}));
+    for (const key of labSecrets) await stack.setConfig(`homelab:${key}`, { value: `it-${key}`, secret: true });
+});
+
+afterAll(() => {
+    engine.stop();
+});
+
+test("up from empty state runs every catalog container as declared", async () => {
+    const result = await stack.up({ onOutput: () => undefined });
+    expect(result.summary.result).toBe("succeeded");
+    const settings = stackSettings("lab");
+    const names = engine.containersWithLabel("homelab.service");
+    expect(names).toEqual(services.map((entry) => entry.name).sort());
+
+    for (const entry of services) {
+        const info = engine.inspect(entry.name);
+        expect(info.State.Running).toBe(true);
+        expect(info.Name).toBe(`/${entry.name}`);
+        expect(info.HostConfig.RestartPolicy.Name).toBe("unless-stopped");
+        expect(info.HostConfig.LogConfig).toEqual({
+            Type: "json-file",
+            Config: { "max-file": "3", "max-size": "10m" },
+        });
+        expect(info.Config.Labels).toMatchObject({ "homelab.service": entry.name, "homelab.stack": entry.stack });
+        if (entry.user.kind === "user") expect(info.Config.User).toBe("2000:2000");
+        if (entry.user.kind === "puid")
+            expect(info.Config.Env).toEqual(expect.arrayContaining(["PUID=2000", "PGID=2000"]));
+        if (entry.route && entry.host === "docker-prod-01") {
+            expect(info.Config.Labels[`traefik.http.routers.${entry.name}.rule`]).toBe(
+                `Host(\`${entry.route.subdomain}.${settings.domain}\`)`,
+            );
+        }
+        for (const mount of entry.mounts) {
+            if (mount.from === "appdata") {
+                const source = [lab.appdata, entry.name, mount.sub].filter(Boolean).join("/");
+                expect(info.Mounts).toContainEqual(
+                    expect.objectContaining({ Source: source, Destination: mount.target }),
+                );
+            }
+        }
+        if (entry.networking.mode === "bridge") {
+            const expected = [
+                ...(entry.networking.proxy ? ["proxy"] : []),
+                ...(entry.networking.internal ? [`${entry.stack}-internal`] : []),
+            ];
+            expect(Object.keys(info.NetworkSettings.Networks).sort()).toEqual(expected.sort());
+        }
+    }
+    const gluetun = engine.inspect("gluetun");
+    for (const tenant of ["qbittorrent", "qbitrr"]) {
+        expect(engine.inspect(tenant).HostConfig.NetworkMode).toBe(`container:${gluetun.Id}`);
+    }
+    // Every-host services run once per engine: all lab hosts share one.
+    expect(
+        services.filter((entry) => entry.host === everyHost).map((entry) => engine.inspect(entry.name).State.Running),
+    ).toEqual([true]);
+});
+
+test("a second preview plans no change and refresh finds no drift", async () => {
+    const preview = await stack.preview();
+    expect(Object.keys(preview.changeSummary).filter((op) => op !== "same")).toEqual([]);
+    const refresh = await stack.refresh({ onOutput: () => undefined });
+    expect(Object.keys(refresh.summary.resourceChanges ?? {}).filter((op) => op !== "same")).toEqual([]);
+});
+
+test("changing one image replaces exactly that container; its appdata survives", async () => {
+    const marker = path.join(lab.appdata, "sonarr", "survives.txt");
+    fs.writeFileSync(marker, "kept");
+    const before = containerIds();
+
+    await stack.setAllConfig(labConfig({ images: { sonarr: standIn.v2 } }));
+    expect(await plannedContainerChanges()).toEqual({ replace: ["sonarr"] });
+    await stack.up({ onOutput: () => undefined });
+
+    const after = containerIds();
+    const changed = Object.keys(after).filter((name) => after[name] !== before[name]);
+    expect(changed).toEqual(["sonarr"]);
+    expect(fs.readFileSync(marker, "utf8")).toBe("kept");
+});
+
+test("changing Gluetun's image replaces Gluetun and the containers in its namespace, nothing else", async () => {
+    const before = containerIds();
+    await stack.setAllConfig(labConfig({ images: { sonarr: standIn.v2, gluetun: standIn.v2 } }));
+    expect(await plannedContainerChanges()).toEqual({ replace: ["gluetun", "qbitrr", "qbittorrent"] });
+    await stack.up({ onOutput: () => undefined });
+    const after = containerIds();
+    expect(
+        Object.keys(after)
+            .filter((name) => after[name] !== before[name])
+            .sort(),
+    ).toEqual(["gluetun", "qbitrr", "qbittorrent"]);
+    expect(engine.inspect("qbittorrent").HostConfig.NetworkMode).toBe(`container:${engine.inspect("gluetun").Id}`);
+});
+
+test("an up killed mid-run recovers with refresh + up, losing nothing", async () => {
+    // Every container changes image: a long run to interrupt.
+    await stack.setAllConfig(labConfig({ standInImage: standIn.v2 }));
+    const child = spawn("pulumi", ["up", "--yes", "--skip-preview", "--stack", "lab", "--non-interactive"], {
+        cwd: project,
+        env: { ...process.env, ...stack.workspace.envVars },
+    });
+    let output = "";
+    await new Promise<void>((resolve) => {
+        child.stdout.on("data", (chunk: Buffer) => {
+            output += chunk.toString();
+            // Kill it once the engine has started replacing containers.
+            if ((output.match(/replaced|deleted original|created replacement/g) ?? []).length >= 3)
+                child.kill("SIGKILL");
+        });
+        child.on("exit", () => {
+            resolve();
+        });
+    });
+    expect(child.signalCode).toBe("SIGKILL");
+
+    // The documented recovery: refresh (clearing operations the killed run left pending), then up.
+    await stack.refresh({ clearPendingCreates: true, onOutput: () => undefined });
+    const result = await stack.up({ onOutput: () => undefined });
+    expect(result.summary.result).toBe("succeeded");
+    for (const entry of services) {
+        const info = engine.inspect(entry.name);
+        expect(info.State.Running).toBe(true);
+        expect(info.Config.Image).toBe(standIn.v2);
+    }
+    expect(engine.containersWithLabel("homelab.service")).toHaveLength(services.length);
+    expect(fs.readFileSync(path.join(lab.appdata, "sonarr", "survives.txt"), "utf8")).toBe("kept");
+    const preview = await stack.preview();
+    expect(Object.keys(preview.changeSummary).filter((op) => op !== "same")).toEqual([]);
+});
+
+test("destroy leaves no container or network behind and keeps appdata", async () => {
+    await stack.destroy({ onOutput: () => undefined });
+    expect(engine.containersWithLabel("homelab.service")).toEqual([]);
+    const networks = engine.docker("network", "ls", "--format", "{{.Name}}").split("\n");
+    expect(networks.filter((name) => name === "proxy" || name.endsWith("-internal"))).toEqual([]);
+    expect(fs.readFileSync(path.join(lab.appdata, "sonarr", "survives.txt"), "utf8")).toBe("kept");
+});
