@@ -91,7 +91,10 @@ export class ServiceContainer extends pulumi.ComponentResource {
                 logDriver: "json-file",
                 logOpts: logOptions,
                 command: entry.command === undefined ? undefined : [...resolve(entry.command, settings, [])],
-                capabilities: entry.capabilities ? { adds: [...entry.capabilities] } : undefined,
+                // Docker reports capabilities with their CAP_ prefix; without it every refresh shows drift.
+                capabilities: entry.capabilities
+                    ? { adds: entry.capabilities.map((cap) => (cap.startsWith("CAP_") ? cap : `CAP_${cap}`)) }
+                    : undefined,
                 devices: devices.map((device) => ({ hostPath: device.path, containerPath: device.path })),
                 ports: ports.map((port) => ({
                     internal: port.port,

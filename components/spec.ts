@@ -65,7 +65,9 @@ export interface HealthcheckSpec {
 
 export function healthcheckFor(entry: ServiceEntry): HealthcheckSpec | undefined {
     const health = entry.health;
-    const timing = { interval: "30s", timeout: "10s", retries: 3, startPeriod: "60s" };
+    // Written the way the engine reports them back (Go durations: "1m0s", not "60s"), or every
+    // preview shows a healthcheck update that never settles.
+    const timing = { interval: "30s", timeout: "10s", retries: 3, startPeriod: "1m0s" };
     switch (health.kind) {
         case "http": {
             const url = `http://localhost:${health.port}${health.path}`;

@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# The project's test command: typecheck, lint, format check and every jest suite, on Node.js 22.
+# The project's test command: typecheck, lint, format check, the unit and policy suites under
+# Pulumi mocks, then the real-engine integration test (real Pulumi CLI + Docker provider against a
+# Docker engine the test starts; needs root, Debian's docker.io and busybox-static, and Go to build
+# the engine once). HOMELAB_INTEGRATION=skip leaves the integration test out.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/lib/node.sh
@@ -7,6 +10,28 @@ source scripts/lib/node.sh
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci
 fi
+results="$(mktemp -d)"
+trap 'rm -rf "$results"' EXIT
+
 echo "== typecheck" && npx tsc --noEmit
 echo "== lint" && npx eslint . && npx prettier --check .
-echo "== tests" && npx jest --ci "$@"
+echo "== unit and policy tests" && npx jest --ci --json --outputFile="$results/unit.json" "$@"
+
+if [ "${HOMELAB_INTEGRATION:-run}" != "skip" ]; then
+  echo "== integration test (real engine)"
+  for tool in dockerd busybox; do
+    command -v "$tool" >/dev/null || { echo "$tool is missing: apt-get install docker.io busybox-static (or HOMELAB_INTEGRATION=skip)" >&2; exit 1; }
+  done
+  source scripts/engine/env.sh
+  npx jest -c jest.integration.config.js --ci --json --outputFile="$results/integration.json"
+fi
+
+node -e '
+  const fs = require("fs");
+  let passed = 0, failed = 0;
+  for (const file of fs.readdirSync(process.argv[1])) {
+    const run = JSON.parse(fs.readFileSync(`${process.argv[1]}/${file}`, "utf8"));
+    passed += run.numPassedTests; failed += run.numFailedTests;
+  }
+  console.log(`tests: ${passed} passed, ${failed} failed`);
+' "$results"

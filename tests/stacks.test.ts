@@ -82,7 +82,7 @@ describe("prod", () => {
             { internal: 6881, external: 6881, protocol: "tcp", ip: "192.168.30.11" },
             { internal: 6881, external: 6881, protocol: "udp", ip: "192.168.30.11" },
         ]);
-        expect(gluetun.inputs.capabilities).toEqual({ adds: ["NET_ADMIN"] });
+        expect(gluetun.inputs.capabilities).toEqual({ adds: ["CAP_NET_ADMIN"] });
         expect(gluetun.inputs.devices).toEqual([{ hostPath: "/dev/net/tun", containerPath: "/dev/net/tun" }]);
         expect(envOf(gluetun)).toMatchObject({ FIREWALL_OUTBOUND_SUBNETS: "192.168.30.0/24", VPN_TYPE: "wireguard" });
         // Traefik reaches qBittorrent through Gluetun, which sits on the proxy network.

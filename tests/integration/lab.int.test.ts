@@ -58,7 +58,13 @@ async function plannedContainerChanges(): Promise<Record<string, string[]>> {
     const changes: Record<string, string[]> = {};
     for (const event of events) {
         const metadata = event.resourcePreEvent?.metadata;
-        if (metadata?.type !== containerType || metadata.op === "same") continue;
+        // A replace also reports its create-replacement and delete-replaced steps; count it once.
+        if (
+            metadata?.type !== containerType ||
+            ["same", "create-replacement", "delete-replaced"].includes(metadata.op)
+        ) {
+            continue;
+        }
         const name = metadata.urn.split("::").pop() ?? "";
         (changes[metadata.op] ??= []).push(name);
     }
@@ -193,9 +199,9 @@ test("an up killed mid-run recovers with refresh + up, losing nothing", async ()
     await new Promise<void>((resolve) => {
         child.stdout.on("data", (chunk: Buffer) => {
             output += chunk.toString();
-            // Kill it once the engine has started replacing containers.
-            if ((output.match(/replaced|deleted original|created replacement/g) ?? []).length >= 3)
-                child.kill("SIGKILL");
+            // Kill it once it is in the middle of replacing containers (some old ones already deleted).
+            const replaced = output.match(/docker:index:Container \S+ (deleted original|created replacement)/g) ?? [];
+            if (replaced.length >= 3) child.kill("SIGKILL");
         });
         child.on("exit", () => {
             resolve();
@@ -203,14 +209,17 @@ test("an up killed mid-run recovers with refresh + up, losing nothing", async ()
     });
     expect(child.signalCode).toBe("SIGKILL");
 
-    // The documented recovery: refresh (clearing operations the killed run left pending), then up.
+    // The documented recovery: cancel (drops the dead run's lock), refresh (clears the operations it
+    // left pending), then up.
+    await stack.cancel();
     await stack.refresh({ clearPendingCreates: true, onOutput: () => undefined });
     const result = await stack.up({ onOutput: () => undefined });
     expect(result.summary.result).toBe("succeeded");
+    const v2 = engine.docker("image", "inspect", "--format", "{{.Id}}", standIn.v2);
     for (const entry of services) {
         const info = engine.inspect(entry.name);
         expect(info.State.Running).toBe(true);
-        expect(info.Config.Image).toBe(standIn.v2);
+        expect(info.Config.Image).toBe(v2);
     }
     expect(engine.containersWithLabel("homelab.service")).toHaveLength(services.length);
     expect(fs.readFileSync(path.join(lab.appdata, "sonarr", "survives.txt"), "utf8")).toBe("kept");
