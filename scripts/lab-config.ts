@@ -1,0 +1,48 @@
+/**
+ * Writes the lab stack's config file for scripts/lab.sh: the committed Pulumi.lab.yaml, plus the
+ * throwaway lab secrets kept from the previous run (never in the repository), plus the local
+ * overrides of this machine (DOCKER_HOST, an offline stand-in image). Prints the secret keys the
+ * lab still lacks, one per line.
+ *   ts-node scripts/lab-config.ts <output file>
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse, stringify } from "yaml";
+import { catalog } from "../catalog";
+import { catalogSecretRequests } from "../catalog/secrets";
+import { settingsSchema } from "../config/schema";
+
+interface StackFile {
+    encryptionsalt?: string;
+    config: Record<string, unknown>;
+}
+
+const output = process.argv[2];
+if (output === undefined) throw new Error("usage: lab-config.ts <output file>");
+const committed = parse(fs.readFileSync(path.join(__dirname, "..", "Pulumi.lab.yaml"), "utf8")) as StackFile;
+const previous = fs.existsSync(output) ? (parse(fs.readFileSync(output, "utf8")) as StackFile) : undefined;
+
+const config: Record<string, unknown> = { ...committed.config };
+const dockerHost = process.env.DOCKER_HOST;
+if (dockerHost?.startsWith("unix://")) {
+    const hosts = config["homelab:hosts"] as Record<string, Record<string, unknown>>;
+    for (const host of Object.values(hosts)) host.dockerHost = dockerHost;
+}
+const standIn = process.env.HOMELAB_OFFLINE_IMAGE;
+if (standIn) config["homelab:offline"] = { standInImage: standIn };
+
+const isSecure = (value: unknown): boolean => typeof value === "object" && value !== null && "secure" in value;
+for (const [key, value] of Object.entries(previous?.config ?? {})) {
+    if (isSecure(value)) config[key] = value;
+}
+const file: StackFile = { ...(previous?.encryptionsalt ? { encryptionsalt: previous.encryptionsalt } : {}), config };
+fs.mkdirSync(path.dirname(output), { recursive: true });
+fs.writeFileSync(output, stringify(file));
+
+const settings = settingsSchema.parse(
+    Object.fromEntries(Object.entries(committed.config).map(([key, value]) => [key.replace(/^homelab:/, ""), value])),
+);
+const services = catalog.filter((entry) => entry.enabled !== false);
+for (const request of catalogSecretRequests(services, settings)) {
+    if (!(`homelab:${request.key}` in config)) console.log(request.key);
+}
