@@ -14,8 +14,13 @@ export interface Volume {
     readOnly: boolean;
 }
 
+/** The storage paths on one host: the stack-wide ones unless the host overrides them. */
+export function storageFor(settings: Settings, host: HostSettings): Settings["storage"] {
+    return { ...settings.storage, ...host.storage };
+}
+
 export function volumesFor(entry: ServiceEntry, settings: Settings, host: HostSettings): Volume[] {
-    const { storage } = settings;
+    const storage = storageFor(settings, host);
     return entry.mounts.map((mount): Volume => {
         switch (mount.from) {
             case "appdata":

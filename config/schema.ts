@@ -42,6 +42,8 @@ const hostSchema = z
             .optional(),
         /** Host devices that exist on this machine; a service asking for another one does without it. */
         devices: z.array(absolutePath).default([]),
+        /** Where this host keeps appdata and the shared tree, when not at the stack-wide paths (Unraid: /mnt/user). */
+        storage: z.strictObject({ appdata: absolutePath.optional(), data: absolutePath.optional() }).optional(),
         /** Scratch space off the appdata disk, e.g. Plex transcodes (RAM-backed /tmp on Unraid). */
         scratch: absolutePath.default("/tmp/homelab"),
         /** Whether containers may use the host's network namespace here (Plex, the Beszel agent). */

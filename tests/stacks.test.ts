@@ -144,8 +144,8 @@ describe("prod", () => {
         expect(plex.provider).toContain("::hosts-nas-prod-01::");
         expect(plex.inputs.devices).toEqual([{ hostPath: "/dev/dri", containerPath: "/dev/dri" }]);
         expect(plex.inputs.volumes).toEqual([
-            { hostPath: "/opt/appdata/plex", containerPath: "/config", readOnly: false },
-            { hostPath: "/data/media", containerPath: "/data/media", readOnly: true },
+            { hostPath: "/mnt/user/appdata/plex", containerPath: "/config", readOnly: false },
+            { hostPath: "/mnt/user/media", containerPath: "/data/media", readOnly: true },
             { hostPath: "/tmp/homelab/plex-transcode", containerPath: "/transcode", readOnly: false },
         ]);
     });

@@ -72,7 +72,8 @@ export class Edge extends pulumi.ComponentResource {
     /** The tunnel token for the cloudflared container; secret, and never an output. */
     public readonly providedSecrets: Readonly<Record<string, pulumi.Output<string>>>;
     public readonly externalUrls: pulumi.Output<Record<string, string>>;
-    public readonly tunnelId: pulumi.Output<string | undefined>;
+    /** null where the edge is off (the lab): a stack output, unlike undefined, shows as such. */
+    public readonly tunnelId: pulumi.Output<string | null>;
 
     constructor(name: string, args: EdgeArgs, opts?: pulumi.ComponentResourceOptions) {
         super("homelab:edge:Edge", name, {}, opts);
@@ -87,7 +88,7 @@ export class Edge extends pulumi.ComponentResource {
             );
             this.providedSecrets = {};
             this.externalUrls = pulumi.output<Record<string, string>>({});
-            this.tunnelId = pulumi.output(undefined);
+            this.tunnelId = pulumi.output(null);
             this.registerOutputs({});
             return;
         }

@@ -178,7 +178,7 @@ export function plexBackupPlan(
     return {
         host: backup.host,
         container: backup.container,
-        appdata: `${settings.storage.appdata}/${backup.container}`,
+        appdata: `${settings.hosts[backup.host]?.storage?.appdata ?? settings.storage.appdata}/${backup.container}`,
         destination: backup.destination,
         keep: backup.keep,
         cron: backup.cron,

@@ -1,6 +1,6 @@
 import type { Settings } from "../../config/schema";
 import { imageRef, resolve, type HostName, type ServiceEntry } from "../../catalog/types";
-import { healthcheckFor, ownershipLabels, traefikLabels, volumesFor } from "../../components/spec";
+import { healthcheckFor, ownershipLabels, storageFor, traefikLabels, volumesFor } from "../../components/spec";
 import { isSecretValue, unwrapSecrets, type Program, type RecordedResource } from "./program";
 
 export const containerType = "docker:index/container:Container";
@@ -91,7 +91,10 @@ export function expectService(program: Program, settings: Settings, entry: Servi
         const suffix = mount.sub === "" ? "" : `/${mount.sub}`;
         expect(mount.target).toBe(`/data${suffix}`);
         expect(volumes).toContainEqual(
-            expect.objectContaining({ hostPath: `${settings.storage.data}${suffix}`, containerPath: `/data${suffix}` }),
+            expect.objectContaining({
+                hostPath: `${storageFor(settings, hostSettings).data}${suffix}`,
+                containerPath: `/data${suffix}`,
+            }),
         );
     }
 
