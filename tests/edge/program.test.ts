@@ -1,6 +1,13 @@
 import type * as pulumiTypes from "@pulumi/pulumi";
 import { catalog } from "../../catalog";
-import { isSecretValue, loadProgram, stackConfig, type Program, type RecordedResource } from "../helpers/program";
+import {
+    isSecretValue,
+    plainOccurrences,
+    loadProgram,
+    stackConfig,
+    type Program,
+    type RecordedResource,
+} from "../helpers/program";
 
 const tokenInvoke = "getZeroTrustTunnelCloudflaredTokenOutput";
 const fakeToken = (tunnelId: string) => `eyJhIjoiZmFrZSJ9-connector-token-${tunnelId}`;
@@ -22,17 +29,6 @@ jest.mock("@pulumi/cloudflare", () => {
 
 const cf = "cloudflare:index/";
 const externalHostnames = ["auth", "request", "audiobooks", "books"].map((sub) => `${sub}.giohosted.com`);
-
-/** Paths in `value` where `needle` appears outside any secret marker. */
-function plainOccurrences(value: unknown, needle: string, path = "$"): string[] {
-    if (isSecretValue(value)) return [];
-    if (typeof value === "string") return value.includes(needle) ? [path] : [];
-    if (Array.isArray(value)) return value.flatMap((item, i) => plainOccurrences(item, needle, `${path}[${i}]`));
-    if (typeof value === "object" && value !== null) {
-        return Object.entries(value).flatMap(([key, item]) => plainOccurrences(item, needle, `${path}.${key}`));
-    }
-    return [];
-}
 
 describe("edge in prod", () => {
     let program: Program;

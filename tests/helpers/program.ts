@@ -86,6 +86,17 @@ export function isSecretValue(value: unknown): boolean {
     return typeof value === "object" && value !== null && (value as Record<string, unknown>)[sigKey] === secretSig;
 }
 
+/** Every path where `needle` appears outside a secret marker: a leak, when `needle` is a secret. */
+export function plainOccurrences(value: unknown, needle: string, path = "$"): string[] {
+    if (isSecretValue(value)) return [];
+    if (typeof value === "string") return value.includes(needle) ? [path] : [];
+    if (Array.isArray(value)) return value.flatMap((item, i) => plainOccurrences(item, needle, `${path}[${i}]`));
+    if (typeof value === "object" && value !== null) {
+        return Object.entries(value).flatMap(([key, item]) => plainOccurrences(item, needle, `${path}.${key}`));
+    }
+    return [];
+}
+
 export function unwrapSecrets(value: unknown): unknown {
     if (isSecretValue(value)) return unwrapSecrets((value as { value: unknown }).value);
     if (Array.isArray(value)) return value.map(unwrapSecrets);

@@ -4,6 +4,7 @@ import { sha256 } from "../../hosts/remote";
 import {
     dummySecret,
     isSecretValue,
+    plainOccurrences,
     loadProgram,
     stackSettings,
     type Program,
@@ -13,17 +14,6 @@ import {
 const vmType = "proxmoxve:index/vmLegacy:VmLegacy";
 const commandType = "command:remote:Command";
 const vmNames = ["docker-prod-01", "auth-prod-01", "immich-prod-01"] as const;
-
-/** Every place a secret's dummy value appears outside a secret marker. */
-function plainLeaks(value: unknown, needle: string, path = ""): string[] {
-    if (isSecretValue(value)) return [];
-    if (typeof value === "string") return value.includes(needle) ? [path] : [];
-    if (Array.isArray(value)) return value.flatMap((item, i) => plainLeaks(item, needle, `${path}[${i}]`));
-    if (typeof value === "object" && value !== null) {
-        return Object.entries(value).flatMap(([key, item]) => plainLeaks(item, needle, `${path}.${key}`));
-    }
-    return [];
-}
 
 describe("prod", () => {
     let program: Program;
@@ -193,12 +183,13 @@ describe("prod", () => {
         );
         for (const resource of machines) {
             for (const secret of secrets) {
-                expect({ resource: resource.name, leaks: plainLeaks(resource.rawInputs, dummySecret(secret)) }).toEqual(
-                    {
-                        resource: resource.name,
-                        leaks: [],
-                    },
-                );
+                expect({
+                    resource: resource.name,
+                    leaks: plainOccurrences(resource.rawInputs, dummySecret(secret)),
+                }).toEqual({
+                    resource: resource.name,
+                    leaks: [],
+                });
             }
         }
     });

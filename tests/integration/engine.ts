@@ -2,7 +2,9 @@ import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { repoRoot } from "../helpers/program";
+import { catalog } from "../../catalog";
+import { catalogSecretRequests } from "../../catalog/secrets";
+import { repoRoot, stackSettings } from "../helpers/program";
 
 /** A Docker engine of the test's own (scripts/dockerd.sh), and a `docker` CLI bound to it. */
 export class TestEngine {
@@ -72,4 +74,10 @@ export function projectCopy(): string {
     }
     fs.symlinkSync(path.join(repoRoot, "node_modules"), path.join(dir, "node_modules"));
     return dir;
+}
+
+/** The secret keys the lab stack reads, from the catalog: the test gives each a throwaway value. */
+export function labSecretKeys(): string[] {
+    const services = catalog.filter((entry) => entry.enabled !== false);
+    return catalogSecretRequests(services, stackSettings("lab")).map((request) => request.key);
 }

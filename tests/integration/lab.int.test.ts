@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { catalog } from "../../catalog";
 import { everyHost } from "../../catalog/types";
 import { stackSettings } from "../helpers/program";
-import { projectCopy, TestEngine } from "./engine";
+import { labSecretKeys, projectCopy, TestEngine } from "./engine";
 
 /**
  * The lab stack converged by the real Pulumi engine and Docker provider on a Docker engine this
@@ -38,18 +38,7 @@ function labConfig(offline: Record<string, unknown>): Record<string, { value: st
     };
 }
 
-const labSecrets = [
-    "dockmanPassword",
-    "homarrEncryptionKey",
-    "authentikSecretKey",
-    "authentikDbPassword",
-    "tunnelToken",
-    "adguardUsername",
-    "adguardPassword",
-    "vpnWireguardPrivateKey",
-    "immichDbPassword",
-    "beszelHubKey",
-];
+const labSecrets = labSecretKeys();
 
 /** Containers the engine plans to replace or create, by container resource name. */
 async function plannedContainerChanges(): Promise<Record<string, string[]>> {

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# `npm run bench`: prints figures for the lab stack (see README "Benchmark"). Needs what the
+# real-engine test needs (root, docker.io, busybox-static, the engine) plus docker-compose.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+source scripts/lib/node.sh
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci
+fi
+command -v docker-compose >/dev/null || { echo "docker-compose is missing: apt-get install docker-compose" >&2; exit 1; }
+source scripts/engine/env.sh
+npx ts-node --transpile-only scripts/bench/evaluate.ts
+npx ts-node --transpile-only scripts/bench/engine.ts
