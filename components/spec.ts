@@ -14,6 +14,11 @@ export interface Volume {
     readOnly: boolean;
 }
 
+/** The engine's socket on its host: the one a unix:// endpoint names, else Docker's default. */
+export function dockerSocketOf(host: HostSettings): string {
+    return host.dockerHost?.startsWith("unix://") ? host.dockerHost.slice("unix://".length) : "/var/run/docker.sock";
+}
+
 /** The storage paths on one host: the stack-wide ones unless the host overrides them. */
 export function storageFor(settings: Settings, host: HostSettings): Settings["storage"] {
     return { ...settings.storage, ...host.storage };
@@ -39,7 +44,7 @@ export function volumesFor(entry: ServiceEntry, settings: Settings, host: HostSe
                 return { hostPath: storage.stacks, containerPath: storage.stacks, readOnly: false };
             case "docker-socket":
                 return {
-                    hostPath: "/var/run/docker.sock",
+                    hostPath: dockerSocketOf(host),
                     containerPath: "/var/run/docker.sock",
                     readOnly: mount.readOnly,
                 };

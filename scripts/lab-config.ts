@@ -29,7 +29,10 @@ if (dockerHost?.startsWith("unix://")) {
     for (const host of Object.values(hosts)) host.dockerHost = dockerHost;
 }
 const standIn = process.env.HOMELAB_OFFLINE_IMAGE;
-if (standIn) config["homelab:offline"] = { standInImage: standIn };
+if (standIn) {
+    const keep = (process.env.HOMELAB_OFFLINE_KEEP ?? "").split(",").filter(Boolean);
+    config["homelab:offline"] = { standInImage: standIn, keep };
+}
 
 const isSecure = (value: unknown): boolean => typeof value === "object" && value !== null && "secure" in value;
 for (const [key, value] of Object.entries(previous?.config ?? {})) {

@@ -50,7 +50,14 @@ export interface RouteDocument {
         services: Record<string, { loadBalancer: { servers: { url: string }[] } }>;
         middlewares: Record<
             string,
-            { forwardAuth: { address: string; trustForwardHeader: boolean; authResponseHeaders: string[] } }
+            {
+                forwardAuth: {
+                    address: string;
+                    trustForwardHeader: boolean;
+                    authResponseHeaders: string[];
+                    maxResponseBodySize: number;
+                };
+            }
         >;
     };
 }
@@ -82,6 +89,8 @@ export function routeDocument(entries: readonly ServiceEntry[], settings: Settin
                 address: `${outpost}${outpostPath}auth/traefik`,
                 trustForwardHeader: true,
                 authResponseHeaders,
+                // Authentik answers with a redirect or a few headers; a cap keeps a broken outpost from flooding Traefik.
+                maxResponseBodySize: 1048576,
             },
         };
         const hostRules = guarded.map((entry) => `Host(\`${hostnameOf(entry, settings) ?? ""}\`)`).join(" || ");

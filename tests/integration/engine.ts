@@ -32,6 +32,14 @@ export class TestEngine {
         });
     }
 
+    /** The real Traefik, built from its Go module and tagged as the catalog's image (scripts/traefik/). */
+    buildTraefik(tag: string): void {
+        execFileSync("bash", [path.join(repoRoot, "scripts/traefik/build.sh"), tag], {
+            env: { ...process.env, DOCKER_HOST: this.dockerHost },
+            stdio: ["ignore", "ignore", "inherit"],
+        });
+    }
+
     inspect(name: string): ContainerInfo {
         return (JSON.parse(this.docker("inspect", name)) as ContainerInfo[])[0] as ContainerInfo;
     }

@@ -1,10 +1,11 @@
 import { LocalWorkspace, type EngineEvent, type Stack } from "@pulumi/pulumi/automation";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { catalog } from "../../catalog";
-import { everyHost } from "../../catalog/types";
+import { everyHost, imageRef, type ServiceEntry } from "../../catalog/types";
+import { standInEndpoint } from "../../components/offline";
 import { stackSettings } from "../helpers/program";
 import { labSecretKeys, projectCopy, TestEngine } from "./engine";
 
@@ -15,6 +16,7 @@ import { labSecretKeys, projectCopy, TestEngine } from "./engine";
  */
 
 const services = catalog.filter((entry) => entry.enabled !== false);
+const traefik = services.find((entry) => entry.name === "traefik") as ServiceEntry;
 const containerType = "docker:index/container:Container";
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "homelab-it-"));
 const lab = { appdata: `${work}/appdata`, stacks: `${work}/stacks`, data: `${work}/data` };
@@ -34,7 +36,7 @@ function labConfig(offline: Record<string, unknown>): Record<string, { value: st
     return {
         "homelab:hosts": { value: JSON.stringify(hosts) },
         "homelab:storage": { value: JSON.stringify(lab) },
-        "homelab:offline": { value: JSON.stringify({ standInImage: standIn.v1, ...offline }) },
+        "homelab:offline": { value: JSON.stringify({ standInImage: standIn.v1, keep: ["traefik"], ...offline }) },
     };
 }
 
@@ -70,6 +72,7 @@ beforeAll(async () => {
     engine = new TestEngine(path.join(work, "engine"));
     engine.buildStandIn(standIn.v1, "v1");
     engine.buildStandIn(standIn.v2, "v2");
+    engine.buildTraefik(imageRef(traefik.image));
     project = projectCopy();
     const envVars = {
         PULUMI_BACKEND_URL: `file://${work}/state`,
@@ -148,6 +151,42 @@ test("a second preview plans no change and refresh finds no drift", async () => 
     expect(Object.keys(refresh.summary.resourceChanges ?? {}).filter((op) => op !== "same")).toEqual([]);
 });
 
+/** GET through Traefik's published HTTPS entrypoint, resolving the URL's host to loopback. */
+function viaTraefik(url: string): { status: number; body: string } {
+    const { hostname, port } = new URL(url);
+    const result = spawnSync(
+        "curl",
+        ["-sk", "--max-time", "5", "--resolve", `${hostname}:${port}:127.0.0.1`, "-w", "\n%{http_code}", url],
+        { encoding: "utf8" },
+    );
+    const lines = result.stdout.trimEnd().split("\n");
+    return { status: Number(lines.pop()), body: lines.join("\n") };
+}
+
+test("every URL answers through the real Traefik on the lab's HTTPS entrypoint", async () => {
+    const urls = (await stack.outputs()).urls?.value as Record<string, string>;
+    expect(Object.keys(urls).sort()).toEqual(
+        services
+            .filter((entry) => entry.route)
+            .map((entry) => entry.name)
+            .sort(),
+    );
+    for (const [name, url] of Object.entries(urls)) {
+        const entry = services.find((candidate) => candidate.name === name) as ServiceEntry;
+        // The dashboard is Traefik's own API; everything else is a stand-in answering its health path.
+        const [path, expected] =
+            name === "traefik" ? ["/api/version", "3.7"] : [standInEndpoint(entry).path, "standin"];
+        let answer = viaTraefik(`${url}${path}`);
+        // Traefik routes a container once its healthcheck passes (30 s interval).
+        for (let attempt = 0; attempt < 90 && answer.status !== 200; attempt++) {
+            await new Promise((resolve) => setTimeout(resolve, 1000));
+            answer = viaTraefik(`${url}${path}`);
+        }
+        expect({ name, status: answer.status }).toEqual({ name, status: 200 });
+        expect(answer.body).toContain(expected);
+    }
+});
+
 test("changing one image replaces exactly that container; its appdata survives", async () => {
     const marker = path.join(lab.appdata, "sonarr", "survives.txt");
     fs.writeFileSync(marker, "kept");
@@ -208,7 +247,8 @@ test("an up killed mid-run recovers with refresh + up, losing nothing", async ()
     for (const entry of services) {
         const info = engine.inspect(entry.name);
         expect(info.State.Running).toBe(true);
-        expect(info.Config.Image).toBe(v2);
+        // Traefik runs its real image throughout; every other service moved to the new stand-in.
+        if (entry.name !== "traefik") expect(info.Config.Image).toBe(v2);
     }
     expect(engine.containersWithLabel("homelab.service")).toHaveLength(services.length);
     expect(fs.readFileSync(path.join(lab.appdata, "sonarr", "survives.txt"), "utf8")).toBe("kept");
