@@ -51,7 +51,7 @@ export class DockerHosts extends pulumi.ComponentResource {
                 networks.get(endpoint) ??
                 new docker.Network(
                     `${name}-${hostName}-${proxyNetworkName}`,
-                    { name: proxyNetworkName, driver: "bridge", attachable: true },
+                    { name: proxyNetworkName, driver: "bridge" },
                     { parent: this, provider },
                 );
             networks.set(endpoint, proxyNetwork);

@@ -15,12 +15,13 @@ trap 'rm -rf "$results"' EXIT
 
 echo "== typecheck" && npx tsc --noEmit
 echo "== lint" && npx eslint . && npx prettier --check .
+echo "== docs are generated from the catalog" && npm run --silent docs -- --check
 echo "== unit and policy tests" && npx jest --ci --json --outputFile="$results/unit.json" "$@"
 
 if [ "${HOMELAB_INTEGRATION:-run}" != "skip" ]; then
   echo "== integration test (real engine)"
-  for tool in dockerd busybox; do
-    command -v "$tool" >/dev/null || { echo "$tool is missing: apt-get install docker.io busybox-static (or HOMELAB_INTEGRATION=skip)" >&2; exit 1; }
+  for tool in dockerd busybox docker-compose; do
+    command -v "$tool" >/dev/null || { echo "$tool is missing: apt-get install docker.io busybox-static docker-compose (or HOMELAB_INTEGRATION=skip)" >&2; exit 1; }
   done
   source scripts/engine/env.sh
   npx jest -c jest.integration.config.js --ci --json --outputFile="$results/integration.json"

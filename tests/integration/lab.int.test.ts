@@ -1,5 +1,5 @@
 import { LocalWorkspace, type EngineEvent, type Stack } from "@pulumi/pulumi/automation";
-import { spawn, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -237,10 +237,13 @@ test("an up killed mid-run recovers with refresh + up, losing nothing", async ()
     });
     expect(child.signalCode).toBe("SIGKILL");
 
-    // The documented recovery: cancel (drops the dead run's lock), refresh (clears the operations it
-    // left pending), then up.
-    await stack.cancel();
-    await stack.refresh({ clearPendingCreates: true, onOutput: () => undefined });
+    // The documented recovery (scripts/recover.ts): cancel the dead run's lock, adopt or clear what
+    // it left pending, then up.
+    execFileSync("npx", ["ts-node", "--transpile-only", "scripts/recover.ts", "--stack", "lab"], {
+        cwd: project,
+        env: { ...process.env, ...stack.workspace.envVars },
+        stdio: "inherit",
+    });
     const result = await stack.up({ onOutput: () => undefined });
     expect(result.summary.result).toBe("succeeded");
     const v2 = engine.docker("image", "inspect", "--format", "{{.Id}}", standIn.v2);
