@@ -28,7 +28,7 @@ async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
 }
 
 /** Samples one container until it is replaced and healthy again: old one gone → new one healthy. */
-async function watchDowntime(engine: TestEngine, name: string, oldId: string): Promise<() => number | undefined> {
+function watchDowntime(engine: TestEngine, name: string, oldId: string): () => number | undefined {
     let goneAt: number | undefined;
     let healthyAt: number | undefined;
     let stop = false;
@@ -95,7 +95,7 @@ async function main(): Promise<void> {
         console.log(`pulumi preview (no change): ${noop.toFixed(1)} s`);
 
         await stack.setAllConfig(config({ images: { sonarr: standIn.v2 } }));
-        const stopWatching = await watchDowntime(engine, "sonarr", engine.inspect("sonarr").Id);
+        const stopWatching = watchDowntime(engine, "sonarr", engine.inspect("sonarr").Id);
         const [, change] = await timed(() => stack.up());
         await new Promise((resolve) => setTimeout(resolve, 45_000)); // the new container's first healthcheck
         const downtime = stopWatching();
