@@ -3,7 +3,7 @@
  * change and that service's downtime, and the same containers brought up by docker-compose from a
  * compose file generated from the catalog. Prints figures; asserts nothing.
  */
-import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
+import type { Stack } from "@pulumi/pulumi/automation";
 import { execFile, execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -13,7 +13,7 @@ import { stringify } from "yaml";
 import { catalog } from "../../catalog";
 import { composeDocument } from "../../catalog/compose";
 import { stackSettings } from "../../tests/helpers/program";
-import { labSecretKeys, projectCopy, TestEngine } from "../../tests/integration/engine";
+import { labSecretKeys, labStack, projectCopy, TestEngine } from "../../tests/integration/engine";
 
 const run = promisify(execFile);
 const services = catalog.filter((entry) => entry.enabled !== false);
@@ -77,14 +77,7 @@ async function main(): Promise<void> {
             "homelab:storage": { value: JSON.stringify(lab) },
             "homelab:offline": { value: JSON.stringify({ standInImage: standIn.v1, ...offline }) },
         });
-        fs.mkdirSync(`${work}/state`);
-        const stack: Stack = await LocalWorkspace.createOrSelectStack(
-            { stackName: "lab", workDir: projectCopy() },
-            {
-                envVars: { PULUMI_BACKEND_URL: `file://${work}/state`, PULUMI_CONFIG_PASSPHRASE: "bench" },
-                secretsProvider: "passphrase",
-            },
-        );
+        const stack: Stack = await labStack(projectCopy(), work);
         await stack.setAllConfig(config({}));
         for (const key of secretKeys) await stack.setConfig(`homelab:${key}`, { value: `bench-${key}`, secret: true });
 

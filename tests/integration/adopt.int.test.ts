@@ -1,4 +1,4 @@
-import { LocalWorkspace, type EngineEvent, type Stack, type StepEventMetadata } from "@pulumi/pulumi/automation";
+import { type EngineEvent, type Stack, type StepEventMetadata } from "@pulumi/pulumi/automation";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -8,7 +8,7 @@ import { composeDocument, composeYaml } from "../../catalog/compose";
 import { catalogSecretRequests } from "../../catalog/secrets";
 import type { ImportFile } from "../../scripts/adopt";
 import { repoRoot, stackSettings } from "../helpers/program";
-import { projectCopy, TestEngine } from "./engine";
+import { labStack, projectCopy, TestEngine } from "./engine";
 
 /**
  * Adoption on the real engine: the arr and torrent stacks run as today's hand-run compose stacks
@@ -93,17 +93,7 @@ beforeAll(async () => {
     engine.buildStandIn(standIn, "adopt");
     project = projectCopy();
     adoptDir = path.join(work, "adopt");
-    const envVars = {
-        PULUMI_BACKEND_URL: `file://${work}/state`,
-        PULUMI_CONFIG_PASSPHRASE: "integration-test",
-        PULUMI_SKIP_UPDATE_CHECK: "true",
-        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-    };
-    fs.mkdirSync(`${work}/state`, { recursive: true });
-    stack = await LocalWorkspace.createOrSelectStack(
-        { stackName: "lab", workDir: project },
-        { envVars, secretsProvider: "passphrase" },
-    );
+    stack = await labStack(project, work);
     await stack.setAllConfig(Object.fromEntries(Object.entries(labOverrides()).map(([k, value]) => [k, { value }])));
     const settings = stackSettings("lab", labOverrides());
     for (const { key } of catalogSecretRequests(services, settings)) {

@@ -1,3 +1,4 @@
+import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
 import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -88,4 +89,21 @@ export function projectCopy(): string {
 export function labSecretKeys(): string[] {
     const services = catalog.filter((entry) => entry.enabled !== false);
     return catalogSecretRequests(services, stackSettings("lab")).map((request) => request.key);
+}
+
+/** The `lab` stack of a project copy, with a local file backend under `work` and a passphrase. */
+export async function labStack(project: string, work: string): Promise<Stack> {
+    fs.mkdirSync(`${work}/state`, { recursive: true });
+    return LocalWorkspace.createOrSelectStack(
+        { stackName: "lab", workDir: project },
+        {
+            envVars: {
+                PULUMI_BACKEND_URL: `file://${work}/state`,
+                PULUMI_CONFIG_PASSPHRASE: "integration-test",
+                PULUMI_SKIP_UPDATE_CHECK: "true",
+                PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+            },
+            secretsProvider: "passphrase",
+        },
+    );
 }

@@ -1,4 +1,4 @@
-import { LocalWorkspace, type EngineEvent, type Stack } from "@pulumi/pulumi/automation";
+import { type EngineEvent, type Stack } from "@pulumi/pulumi/automation";
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -7,7 +7,7 @@ import { catalog } from "../../catalog";
 import { everyHost, imageRef, type ServiceEntry } from "../../catalog/types";
 import { standInEndpoint } from "../../components/offline";
 import { stackSettings } from "../helpers/program";
-import { labSecretKeys, projectCopy, TestEngine } from "./engine";
+import { labSecretKeys, labStack, projectCopy, TestEngine } from "./engine";
 
 /**
  * The lab stack converged by the real Pulumi engine and Docker provider on a Docker engine this
@@ -74,17 +74,7 @@ beforeAll(async () => {
     engine.buildStandIn(standIn.v2, "v2");
     engine.buildTraefik(imageRef(traefik.image));
     project = projectCopy();
-    const envVars = {
-        PULUMI_BACKEND_URL: `file://${work}/state`,
-        PULUMI_CONFIG_PASSPHRASE: "integration-test",
-        PULUMI_SKIP_UPDATE_CHECK: "true",
-        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-    };
-    fs.mkdirSync(`${work}/state`, { recursive: true });
-    stack = await LocalWorkspace.createOrSelectStack(
-        { stackName: "lab", workDir: project },
-        { envVars, secretsProvider: "passphrase" },
-    );
+    stack = await labStack(project, work);
     await stack.setAllConfig(labConfig({}));
     for (const key of labSecrets) await stack.setConfig(`homelab:${key}`, { value: `it-${key}`, secret: true });
 });
