@@ -1,6 +1,6 @@
 import { ConfigError, show } from "../config/errors";
 import type { Settings } from "../config/schema";
-import { everyHost, hostNames, stackNames, type HostName, type ServiceEntry } from "./types";
+import { everyHost, hostNames, stackNames, type ServiceEntry } from "./types";
 
 const dnsLabel = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
@@ -92,8 +92,4 @@ function hostsOf(entry: ServiceEntry, configuredHosts: readonly string[]): strin
 export function assertCatalog(entries: readonly ServiceEntry[], settings: Settings): void {
     const problems = catalogProblems(entries, settings);
     if (problems.length > 0) throw new ConfigError(problems);
-}
-
-export function isHostName(value: string): value is HostName {
-    return (hostNames as readonly string[]).includes(value);
 }

@@ -103,6 +103,18 @@ const helpers: Pick<ResourceValidationArgs, "stackTags" | "isType" | "asType" | 
     },
 };
 
+/** A recorded resource as the engine shows it to a policy. */
+function resourceView(resource: RecordedInput, resources: readonly RecordedInput[]) {
+    return {
+        type: resource.type,
+        name: resource.name,
+        urn: resource.urn,
+        props: policyProps(resource.rawInputs),
+        opts: optionsOf(resource),
+        provider: providerOf(resource.provider, resources),
+    };
+}
+
 /** Every violation the (non-disabled) policies report for these resources, resource and stack policies alike. */
 export async function runPolicies(policies: Policies, resources: readonly RecordedInput[]): Promise<Violation[]> {
     const violations: Violation[] = [];
@@ -110,12 +122,7 @@ export async function runPolicies(policies: Policies, resources: readonly Record
     const stackResources = new Map<string, PolicyResource>();
     for (const resource of resources) {
         stackResources.set(resource.urn, {
-            type: resource.type,
-            name: resource.name,
-            urn: resource.urn,
-            props: policyProps(resource.rawInputs),
-            opts: optionsOf(resource),
-            provider: providerOf(resource.provider, resources),
+            ...resourceView(resource, resources),
             dependencies: [],
             propertyDependencies: {},
             ...helpers,
@@ -149,15 +156,7 @@ export async function runPolicies(policies: Policies, resources: readonly Record
         const validations = [policy.validateResource ?? []].flat();
         for (const resource of resources) {
             for (const validate of validations) {
-                const args: ResourceValidationArgs = {
-                    type: resource.type,
-                    name: resource.name,
-                    urn: resource.urn,
-                    props: policyProps(resource.rawInputs),
-                    opts: optionsOf(resource),
-                    provider: providerOf(resource.provider, resources),
-                    ...helpers,
-                };
+                const args: ResourceValidationArgs = { ...resourceView(resource, resources), ...helpers };
                 await applicable(() => validate(args, report(resource.urn)));
             }
         }

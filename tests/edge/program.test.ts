@@ -13,8 +13,8 @@ const tokenInvoke = "getZeroTrustTunnelCloudflaredTokenOutput";
 const fakeToken = (tunnelId: string) => `eyJhIjoiZmFrZSJ9-connector-token-${tunnelId}`;
 const invokes: { args: Record<string, unknown>; provider: unknown }[] = [];
 
-// The helper's mock `call` answers no invoke yet, so the token read is answered here, the way the
-// helper will (see the edge report): same result shape, the provider still given by the program.
+// The token read is answered here rather than by the helper's mock `call` (same result shape), so
+// the test can also see the invoke's arguments and the provider the program passes to it.
 jest.mock("@pulumi/cloudflare", () => {
     const actual = jest.requireActual<Record<string, unknown>>("@pulumi/cloudflare");
     const fake = (args: { accountId: string; tunnelId: pulumiTypes.Input<string> }, opts: { provider?: unknown }) => {
