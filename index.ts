@@ -1,7 +1,9 @@
 import * as command from "@pulumi/command";
 import { catalog } from "./catalog";
 import { catalogSecretRequests } from "./catalog/secrets";
-import { edgeHost, stackNames } from "./catalog/types";
+import { monitorAgent, staticMonitorsTarget } from "./catalog/stacks/monitoring";
+import type * as pulumi from "@pulumi/pulumi";
+import { edgeHost, stackNames, type HostName } from "./catalog/types";
 import { assertCatalog } from "./catalog/validate";
 import { ConfigError } from "./config/errors";
 import { loadSecrets, loadSettings } from "./config/load";
@@ -9,7 +11,11 @@ import { Edge, edgeProblems, edgeProvidedSecrets, edgeSecretRequests } from "./c
 import { TraefikRouteFile } from "./components/edge/route-file";
 import { dynamicDirOnHost, routeDocument } from "./components/edge/routes";
 import { hostSummary, serviceUrls } from "./components/outputs";
-import { ServiceStack } from "./components/stack";
+import { monitorFiles, uptimeMonitors } from "./components/monitoring/monitors";
+import { volumesFor } from "./components/spec";
+import { placements, ServiceStack } from "./components/stack";
+import { HostDirectories, hostDirectories } from "./hosts/directories";
+import { HostFileSet } from "./hosts/file-set";
 import { DockerHosts } from "./hosts/docker";
 import { Machines, machineProblems, machineSecretRequests } from "./hosts/machines";
 import { sshAccess } from "./hosts/ssh";
@@ -34,6 +40,28 @@ const machines = new Machines("machines", { settings, secrets }, { provider: com
 const fleet = new DockerHosts("hosts", { settings, dependsOn: machines.dockerDependencies });
 const edge = new Edge("edge", { settings, secrets, services });
 
+// Containers start only once their host is bootstrapped and their directories have their owners.
+const readiness: Partial<Record<HostName, pulumi.Resource[]>> = {};
+const placed = placements(services, fleet.hosts);
+for (const host of Object.values(fleet.hosts)) {
+    const directories = hostDirectories(
+        placed.filter((placement) => placement.host === host).map((placement) => placement.entry),
+        settings,
+        host,
+    );
+    const after = machines.readiness[host.name] ?? [];
+    if (directories.length === 0) {
+        readiness[host.name] = after;
+        continue;
+    }
+    const created = new HostDirectories(
+        `directories-${host.name}`,
+        { host, directories, ssh: ssh.forHost(host.endpoint, secrets), after },
+        { provider: commands },
+    );
+    readiness[host.name] = [...after, created.ready];
+}
+
 for (const stack of stackNames) {
     new ServiceStack(stack, {
         stack,
@@ -41,7 +69,7 @@ for (const stack of stackNames) {
         hosts: fleet.hosts,
         settings,
         secrets: { ...secrets, ...edge.providedSecrets },
-        hostReadiness: machines.readiness,
+        hostReadiness: readiness,
     });
 }
 
@@ -56,6 +84,28 @@ if (traefikHost) {
             ssh: ssh.forHost(traefikHost.endpoint, secrets),
         },
         { provider: commands, dependsOn: machines.readiness[edgeHost] },
+    );
+}
+
+// Uptime Kuma's monitors, one file per routed URL, where AutoKuma reads them.
+const monitorAgentPlacement = placed.find((placement) => placement.entry.name === monitorAgent);
+if (monitorAgentPlacement !== undefined) {
+    const { entry, host } = monitorAgentPlacement;
+    const directory = volumesFor(entry, settings, host.settings).find(
+        (volume) => volume.containerPath === staticMonitorsTarget,
+    );
+    if (directory === undefined) throw new Error(`${monitorAgent}: no mount at ${staticMonitorsTarget}`);
+    new HostFileSet(
+        "uptime-monitors",
+        {
+            host,
+            directory: directory.hostPath,
+            files: monitorFiles(uptimeMonitors(services, settings)),
+            ownedSuffix: ".json",
+            ssh: ssh.forHost(host.endpoint, secrets),
+            after: readiness[host.name],
+        },
+        { provider: commands },
     );
 }
 

@@ -17,6 +17,7 @@ export interface ComposeHealthcheck {
     timeout: string;
     retries: number;
     start_period: string;
+    start_interval?: string;
 }
 
 export interface ComposeService {
@@ -113,7 +114,7 @@ function composeService(
             : [];
     const published =
         hostNetwork || networking.mode === "namespace" ? [] : [...resolve(entry.publish, settings, []), ...routed];
-    const health = healthcheckFor(entry);
+    const health = healthcheckFor(entry, host);
     const devices = (entry.devices ?? []).filter((device) => host.devices.includes(device.path));
     const needs = [
         ...(networking.mode === "namespace" ? [{ service: networking.of, healthy: false }] : []),
@@ -160,6 +161,7 @@ function composeService(
             timeout: health.timeout,
             retries: health.retries,
             start_period: health.startPeriod,
+            ...(health.startInterval === undefined ? {} : { start_interval: health.startInterval }),
         };
     }
     // Spelled as the building block passes them: Docker keeps a capability's spelling as given, so a
@@ -196,7 +198,7 @@ export function composeDocument(
     const items = placed(services, settings, host);
     const inDocument = new Set(items.map((item) => item.entry.name));
     const healthchecked = new Set(
-        items.filter((item) => healthcheckFor(item.entry) !== undefined).map((item) => item.entry.name),
+        items.filter((item) => healthcheckFor(item.entry, item.host) !== undefined).map((item) => item.entry.name),
     );
     const document: ComposeDocument = { services: {}, networks: {} };
     for (const item of items) {

@@ -40,7 +40,19 @@ export interface Route {
 }
 
 /** UID/GID 2000:2000 through PUID/PGID or `user:`, or a recorded exception with its reason. */
-export type UserModel = { kind: "puid" } | { kind: "user" } | { kind: "exception"; runsAs: string; reason: string };
+export type UserModel =
+    | { kind: "puid" }
+    | { kind: "user" }
+    | {
+          kind: "exception";
+          runsAs: string;
+          reason: string;
+          /**
+           * Owner of its appdata when the image runs as a fixed user of its own (Seerr's node user).
+           * Absent: created as root if missing and left to the image (a database entrypoint chowns it).
+           */
+          appdataOwner?: { uid: number; gid: number };
+      };
 
 export type Mount =
     /** `<appdata>/<service>[/<sub>]` on the VM's local disk. */
@@ -84,6 +96,12 @@ export interface Device {
     reason: string;
 }
 
+export type DatabaseDump =
+    /** Every database and role of the cluster (Immich's documented backup). */
+    | { tool: "pg_dumpall"; user: string }
+    /** One database (Authentik's documented backup). */
+    | { tool: "pg_dump"; user: string; database: string };
+
 type FromSettings<T> = T | ((settings: Settings) => T);
 
 export interface ServiceEntry {
@@ -115,6 +133,16 @@ export interface ServiceEntry {
     dependsOn?: readonly { service: string; healthy: boolean }[];
     /** Holds data that must survive (databases): protected from deletion where the stack protects state. */
     stateful?: boolean;
+    /**
+     * Imports that hardlink or atomically move files from one part of the shared data tree to
+     * another (`<data>/<from>` → `<data>/<to>`): both must be one filesystem, seen through one mount.
+     */
+    hardlinks?: { from: string; to: string };
+    /**
+     * A database whose consistent dump, not its live data directory, is what the Tier 1 backup
+     * keeps: run inside the container (`docker exec`) as the database's own user.
+     */
+    dump?: DatabaseDump;
     /** False for a catalog option that the pinned versions do not need (Authentik's Redis). */
     enabled?: boolean;
 }
@@ -126,4 +154,21 @@ export function resolve<T>(value: FromSettings<T> | undefined, settings: Setting
 
 export function imageRef(image: ImagePin): string {
     return `${image.repository}:${image.tag}${image.digest ? `@${image.digest}` : ""}`;
+}
+
+/**
+ * The mount through which a container sees `<data>/<sub>` (the one with the longest matching
+ * sub-path), and the path it has inside; undefined when no data mount covers it.
+ */
+export function dataMountFor(
+    entry: ServiceEntry,
+    sub: string,
+): { mount: Extract<Mount, { from: "data" }>; containerPath: string } | undefined {
+    const covering = entry.mounts
+        .filter((mount): mount is Extract<Mount, { from: "data" }> => mount.from === "data")
+        .filter((mount) => mount.sub === "" || sub === mount.sub || sub.startsWith(`${mount.sub}/`))
+        .sort((a, b) => b.sub.length - a.sub.length)[0];
+    if (covering === undefined) return undefined;
+    const rest = covering.sub === "" ? sub : sub.slice(covering.sub.length).replace(/^\//, "");
+    return { mount: covering, containerPath: rest === "" ? covering.target : `${covering.target}/${rest}` };
 }

@@ -1,6 +1,6 @@
 import { ConfigError, show } from "../config/errors";
 import type { Settings } from "../config/schema";
-import { everyHost, hostNames, stackNames, type ServiceEntry } from "./types";
+import { dataMountFor, everyHost, hostNames, stackNames, type ServiceEntry } from "./types";
 
 const dnsLabel = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
@@ -60,6 +60,20 @@ export function catalogProblems(entries: readonly ServiceEntry[], settings: Sett
             if (!owner || owner.host !== entry.host || owner.stack !== entry.stack) {
                 problems.push(
                     `${where}.networking.of: ${show(entry.networking.of)} is not allowed; expected a service of the same stack and host`,
+                );
+            }
+        }
+        if (entry.hardlinks !== undefined) {
+            const { from, to } = entry.hardlinks;
+            const fromMount = dataMountFor(entry, from)?.mount;
+            if (fromMount === undefined || fromMount !== dataMountFor(entry, to)?.mount) {
+                const mounted = entry.mounts.flatMap((mount) =>
+                    mount.from === "data" ? [mount.sub || "(the whole tree)"] : [],
+                );
+                problems.push(
+                    `${where}.mounts: data mounts ${show(mounted)} do not put ${show(from)} and ${show(to)} behind one mount; ` +
+                        `its imports hardlink and move between them, which fails across mounts (EXDEV); ` +
+                        `expected one data mount that covers both, such as data("")`,
                 );
             }
         }

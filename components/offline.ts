@@ -1,5 +1,5 @@
 import type { Settings } from "../config/schema";
-import { imageRef, type ServiceEntry } from "../catalog/types";
+import { dataMountFor, imageRef, type ServiceEntry } from "../catalog/types";
 import { authentikServer, outpostPath } from "./edge/routes";
 
 /**
@@ -14,7 +14,40 @@ export function runtimeImage(entry: ServiceEntry, settings: Settings): { image: 
     // Authentik's stand-in also lets every forward-auth check through, so guarded routes answer.
     const extra: Record<string, string> =
         entry.name === authentikServer ? { STANDIN_EXTRA_PATHS: `${outpostPath}auth/traefik` } : {};
-    return { image, env: { STANDIN_PORT: String(port), STANDIN_PATH: path, ...extra } };
+    return {
+        image,
+        env: { STANDIN_PORT: String(port), STANDIN_PATH: path, ...extra, ...standInChecks(entry, settings) },
+    };
+}
+
+/**
+ * What the stand-in proves at start, as the real service would find it: it can write every
+ * writable mount as the user it runs as (a marker per service), and an importer can hardlink from
+ * downloads into the library. A failed check keeps the health path unanswered: unhealthy.
+ */
+function standInChecks(entry: ServiceEntry, settings: Settings): Record<string, string> {
+    const writable = entry.mounts.flatMap((mount): string[] => {
+        switch (mount.from) {
+            case "appdata":
+            case "scratch":
+                return [mount.target];
+            case "data":
+                return mount.readOnly === true ? [] : [mount.target];
+            case "stacks":
+                return [settings.storage.stacks];
+            case "docker-socket":
+                return [];
+        }
+    });
+    const checks: Record<string, string> = { STANDIN_SERVICE: entry.name };
+    if (entry.user.kind === "puid") checks.STANDIN_WRITE_AS = `${settings.identity.uid}:${settings.identity.gid}`;
+    if (writable.length > 0) checks.STANDIN_WRITABLE = writable.join(" ");
+    if (entry.hardlinks !== undefined) {
+        const from = dataMountFor(entry, entry.hardlinks.from)?.containerPath;
+        const to = dataMountFor(entry, entry.hardlinks.to)?.containerPath;
+        if (from !== undefined && to !== undefined) checks.STANDIN_HARDLINK = `${from} ${to}`;
+    }
+    return checks;
 }
 
 /** Where a service's stand-in answers: its health endpoint, else its port's root. */

@@ -52,7 +52,7 @@ export class ServiceContainer extends pulumi.ComponentResource {
         const env = Object.entries({ ...plainEnv(entry, settings), ...runtime.env }).map(
             ([variable, value]) => `${variable}=${value}`,
         );
-        const healthcheck = healthcheckFor(entry);
+        const healthcheck = healthcheckFor(entry, host.settings);
         const labels = {
             ...ownershipLabels(entry, host.name),
             ...traefikLabels(entry, settings, host.name),

@@ -71,13 +71,21 @@ export interface HealthcheckSpec {
     timeout: string;
     retries: number;
     startPeriod: string;
+    /** Probes this often during the start period, where the engine supports it. */
+    startInterval?: string;
 }
 
-export function healthcheckFor(entry: ServiceEntry): HealthcheckSpec | undefined {
+export function healthcheckFor(entry: ServiceEntry, host: HostSettings): HealthcheckSpec | undefined {
     const health = entry.health;
     // Written the way the engine reports them back (Go durations: "1m0s", not "60s"), or every
     // preview shows a healthcheck update that never settles.
-    const timing = { interval: "30s", timeout: "10s", retries: 3, startPeriod: "1m0s" };
+    const timing = {
+        interval: "30s",
+        timeout: "10s",
+        retries: 3,
+        startPeriod: "1m0s",
+        ...(host.healthcheckStartInterval ? { startInterval: "2s" } : {}),
+    };
     switch (health.kind) {
         case "http": {
             const url = `http://localhost:${health.port}${health.path}`;
@@ -125,4 +133,62 @@ export function traefikLabels(entry: ServiceEntry, settings: Settings, host: Hos
 /** Labels that say where a container comes from: adoption and the real-engine tests read them. */
 export function ownershipLabels(entry: ServiceEntry, host: HostName): Record<string, string> {
     return { "homelab.service": entry.name, "homelab.stack": entry.stack, "homelab.host": host };
+}
+
+/** A directory a service needs on its host before its container starts, with the owner it runs as. */
+export interface OwnedDirectory {
+    path: string;
+    uid: number;
+    gid: number;
+    mode: string;
+    /**
+     * Whether an existing directory gets this owner too (the top directory only). False where the
+     * image's entrypoint takes ownership itself (a database): it is created if missing, never changed.
+     */
+    enforceOwner: boolean;
+}
+
+/** Who owns a service's host directories: the identity it runs as, or a recorded exception. */
+export function directoryOwner(entry: ServiceEntry, settings: Settings): Omit<OwnedDirectory, "path"> {
+    const { uid, gid } = settings.identity;
+    if (entry.user.kind !== "exception") return { uid, gid, mode: "0750", enforceOwner: true };
+    const owner = entry.user.appdataOwner;
+    return owner === undefined
+        ? { uid: 0, gid: 0, mode: "0755", enforceOwner: false }
+        : { ...owner, mode: "0750", enforceOwner: true };
+}
+
+/**
+ * The host directories a service writes to, parents first: its appdata (Docker would create a
+ * missing bind source as root, which a service running as 2000:2000 cannot write), its scratch
+ * space and, where the host itself holds the data tree (the lab), the data paths it uses.
+ */
+export function directoriesFor(entry: ServiceEntry, settings: Settings, host: HostSettings): OwnedDirectory[] {
+    const storage = storageFor(settings, host);
+    const owner = directoryOwner(entry, settings);
+    const shared = { uid: settings.identity.uid, gid: settings.identity.gid, mode: "0775", enforceOwner: true };
+    const dataPath = (sub: string): string => (sub === "" ? storage.data : `${storage.data}/${sub}`);
+    const directories: OwnedDirectory[] = [];
+    const add = (path: string, how: Omit<OwnedDirectory, "path">): void => {
+        if (!directories.some((directory) => directory.path === path)) directories.push({ path, ...how });
+    };
+    const addData = (sub: string): void => {
+        const parts = sub.split("/").filter(Boolean);
+        for (let i = 0; i <= parts.length; i++) add(dataPath(parts.slice(0, i).join("/")), shared);
+    };
+    for (const mount of entry.mounts) {
+        if (mount.from === "appdata") {
+            add(`${storage.appdata}/${entry.name}`, owner);
+            if (mount.sub !== undefined) add(`${storage.appdata}/${entry.name}/${mount.sub}`, owner);
+        } else if (mount.from === "scratch") {
+            add(`${host.scratch}/${mount.sub}`, owner);
+        } else if (mount.from === "data" && host.createDataDirectories) {
+            addData(mount.sub);
+        }
+    }
+    if (entry.hardlinks !== undefined && host.createDataDirectories) {
+        addData(entry.hardlinks.from);
+        addData(entry.hardlinks.to);
+    }
+    return directories;
 }

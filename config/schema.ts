@@ -48,6 +48,17 @@ const hostSchema = z
         scratch: absolutePath.default("/tmp/homelab"),
         /** Whether containers may use the host's network namespace here (Plex, the Beszel agent). */
         hostNetwork: z.boolean().default(true),
+        /**
+         * Whether this host's engine takes a healthcheck start interval (Docker 25 and later; Debian
+         * 13's docker.io is 26, Debian 12's is 20.10): probes every few seconds while a container
+         * starts, so a replaced service is healthy in seconds instead of one full interval.
+         */
+        healthcheckStartInterval: z.boolean().default(true),
+        /**
+         * Create the shared data tree's directories here, owned by the service identity. Only where
+         * no NAS provides them (the lab): on a VM an empty directory would hide a missing NFS mount.
+         */
+        createDataDirectories: z.boolean().default(false),
         /** The Proxmox VM this host is (prod); absent for the NAS and in the lab. */
         vm: vmSchema.optional(),
     })

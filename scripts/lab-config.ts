@@ -11,6 +11,7 @@ import { parse, stringify } from "yaml";
 import { catalog } from "../catalog";
 import { catalogSecretRequests } from "../catalog/secrets";
 import { settingsSchema } from "../config/schema";
+import { checkEngine, checkImages, labSockets, PreflightError } from "./lab-preflight";
 
 interface StackFile {
     encryptionsalt?: string;
@@ -18,7 +19,8 @@ interface StackFile {
 }
 
 const output = process.argv[2];
-if (output === undefined) throw new Error("usage: lab-config.ts <output file>");
+const action = process.argv[3];
+if (output === undefined) throw new Error("usage: lab-config.ts <output file> [action]");
 const committed = parse(fs.readFileSync(path.join(__dirname, "..", "Pulumi.lab.yaml"), "utf8")) as StackFile;
 const previous = fs.existsSync(output) ? (parse(fs.readFileSync(output, "utf8")) as StackFile) : undefined;
 
@@ -42,10 +44,36 @@ const file: StackFile = { ...(previous?.encryptionsalt ? { encryptionsalt: previ
 fs.mkdirSync(path.dirname(output), { recursive: true });
 fs.writeFileSync(output, stringify(file));
 
+const isSecureEntry = ([, value]: [string, unknown]): boolean => isSecure(value);
 const settings = settingsSchema.parse(
-    Object.fromEntries(Object.entries(committed.config).map(([key, value]) => [key.replace(/^homelab:/, ""), value])),
+    Object.fromEntries(
+        Object.entries(config)
+            .filter((item) => !isSecureEntry(item))
+            .map(([key, value]) => [key.replace(/^homelab:/, ""), value]),
+    ),
 );
 const services = catalog.filter((entry) => entry.enabled !== false);
-for (const request of catalogSecretRequests(services, settings)) {
-    if (!(`homelab:${request.key}` in config)) console.log(request.key);
+
+async function preflight(): Promise<void> {
+    if (action === undefined || action === "output") return;
+    for (const socket of labSockets(settings)) {
+        await checkEngine(socket);
+        if (action === "up")
+            await checkImages(socket, services, settings, (line) => {
+                console.error(line);
+            });
+    }
 }
+
+preflight().then(
+    () => {
+        for (const request of catalogSecretRequests(services, settings)) {
+            if (!(`homelab:${request.key}` in config)) console.log(request.key);
+        }
+    },
+    (error: unknown) => {
+        if (!(error instanceof PreflightError)) throw error;
+        console.error(`homelab lab: ${error.message}`);
+        process.exitCode = 1;
+    },
+);

@@ -12,10 +12,13 @@ source scripts/lib/node.sh
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci
 fi
-source scripts/engine/env.sh
-
 lab_dir="${HOMELAB_LAB_DIR:-$PWD/.lab}"
 config="$lab_dir/Pulumi.lab.yaml"
+# The lab's config file, and the engine (and images, before up) checked before Pulumi runs: a
+# missing engine is one line of advice, not a half-made stack.
+missing_secrets="$(npx ts-node --transpile-only scripts/lab-config.ts "$config" "$action")"
+
+source scripts/engine/env.sh
 mkdir -p "$lab_dir/state"
 export PULUMI_BACKEND_URL="file://$lab_dir/state"
 # Protects only the lab's own throwaway secrets, generated below and kept in .lab/ (git-ignored).
@@ -25,7 +28,7 @@ pulumi stack select lab --create --secrets-provider passphrase --non-interactive
   pulumi stack select lab --non-interactive >/dev/null
 git checkout -q -- Pulumi.lab.yaml 2>/dev/null || true   # stack init may add a salt there; it lives in .lab
 
-for key in $(npx ts-node --transpile-only scripts/lab-config.ts "$config"); do
+for key in $missing_secrets; do
   pulumi config set --secret --config-file "$config" --stack lab "homelab:$key" \
     "$(node -e 'console.log(require("crypto").randomBytes(32).toString("hex"))')" >/dev/null
 done

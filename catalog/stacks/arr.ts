@@ -13,6 +13,8 @@ function arrInstance(name: string, title: string, app: "sonarr" | "radarr", tag:
         route: internalRoute(name, true),
         user: { kind: "puid" },
         mounts: [appdata("/config"), data("")],
+        // Imports hardlink from downloads into the library: one /data mount, one filesystem.
+        hardlinks: { from: "downloads", to: "media" },
         health: curl(port, "/ping"),
         networking: onProxy,
     };
@@ -92,6 +94,7 @@ export const arr: readonly ServiceEntry[] = [
             kind: "exception",
             runsAs: "1000:1000 (the image's node user)",
             reason: "upstream requires the image's node user and a config dir owned by 1000:1000",
+            appdataOwner: { uid: 1000, gid: 1000 },
         },
         mounts: [appdata("/app/config")],
         env: { LOG_LEVEL: "info" },

@@ -73,6 +73,7 @@ export const auth: readonly ServiceEntry[] = [
         health: { kind: "command", test: ["pg_isready", "-U", "authentik", "-d", "authentik"] },
         networking: internalOnly,
         stateful: true,
+        dump: { tool: "pg_dump", user: "authentik", database: "authentik" },
     },
     {
         name: redis,

@@ -3,6 +3,14 @@ import { everyHost, type ServiceEntry } from "../types";
 
 const beszelVersion = "0.18.8";
 
+/** The container that turns the generated monitor files into Uptime Kuma monitors. */
+export const monitorAgent = "autokuma";
+/** Where the program writes one monitor file per URL: `<appdata>/autokuma/<staticMonitorsSub>`. */
+export const staticMonitorsSub = "monitors";
+export const staticMonitorsTarget = "/monitors";
+const uptimeKuma = "uptime-kuma";
+const uptimeKumaPort = 3001;
+
 export const monitoring: readonly ServiceEntry[] = [
     {
         name: "beszel",
@@ -35,5 +43,42 @@ export const monitoring: readonly ServiceEntry[] = [
         health: { kind: "command", test: ["/agent", "health"] },
         // Host networking so it reports the real host interfaces.
         networking: { mode: "host" },
+    },
+    {
+        name: uptimeKuma,
+        title: "Uptime Kuma",
+        stack: "monitoring",
+        host: "docker-prod-01",
+        image: { repository: "docker.io/louislam/uptime-kuma", tag: "2.5.3" },
+        port: uptimeKumaPort,
+        route: internalRoute("uptime", true),
+        user: { kind: "user" },
+        // SQLite: local disk, never the NAS.
+        mounts: [appdata("/app/data")],
+        health: { kind: "image", port: uptimeKumaPort, path: "/" },
+        networking: onProxy,
+    },
+    {
+        name: monitorAgent,
+        title: "AutoKuma",
+        stack: "monitoring",
+        host: "docker-prod-01",
+        image: { repository: "ghcr.io/bigboot/autokuma", tag: "2.0.0" },
+        user: { kind: "user" },
+        // Its id → monitor map, and the monitor files the program writes (no Docker socket: no discovery).
+        mounts: [appdata("/data", "data"), appdata(staticMonitorsTarget, staticMonitorsSub)],
+        env: {
+            AUTOKUMA__KUMA__URL: `http://${uptimeKuma}:${uptimeKumaPort}`,
+            AUTOKUMA__KUMA__USERNAME: "admin",
+            AUTOKUMA__STATIC_MONITORS: staticMonitorsTarget,
+            AUTOKUMA__DATA_PATH: "/data",
+            AUTOKUMA__DOCKER__ENABLED: "false",
+            // A service that leaves the catalog takes its monitor with it.
+            AUTOKUMA__ON_DELETE: "delete",
+        },
+        secretEnv: { AUTOKUMA__KUMA__PASSWORD: "uptimeKumaPassword" },
+        health: { kind: "none", reason: "AutoKuma has no health endpoint; Uptime Kuma shows its monitors" },
+        networking: onProxy,
+        dependsOn: [{ service: uptimeKuma, healthy: false }],
     },
 ];

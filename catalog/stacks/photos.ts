@@ -57,6 +57,7 @@ export const photos: readonly ServiceEntry[] = [
         networking: internalOnly,
         shmSizeMb: 128,
         stateful: true,
+        dump: { tool: "pg_dumpall", user: "postgres" },
     },
     {
         name: cache,

@@ -11,7 +11,7 @@ root="$(mktemp -d)"
 trap 'rm -rf "$root"' EXIT
 mkdir -p "$root/bin" "$root/tmp" "$root/etc" "$root/var/run"
 cp "$busybox" "$root/bin/busybox"
-for applet in sh httpd wget mkdir rm rmdir printf dirname cat sleep hostname; do ln -s busybox "$root/bin/$applet"; done
+for applet in sh httpd wget mkdir rm rmdir printf dirname cat sleep hostname id ln su stat; do ln -s busybox "$root/bin/$applet"; done
 install -m 0755 "$here/standin.sh" "$root/standin"
 install -m 0755 "$here/probe.sh" "$root/bin/probe"
 # The healthcheck binaries the catalog names, at the paths it names them.

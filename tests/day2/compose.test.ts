@@ -21,7 +21,15 @@ function fromProgram(program: Program, container: RecordedResource): Partial<Com
     const image = program.get(imageType, `${container.name}-image`).inputs.name as string;
     const volumes = (inputs.volumes ?? []) as { hostPath: string; containerPath: string; readOnly: boolean }[];
     const health = inputs.healthcheck as
-        { tests: string[]; interval: string; timeout: string; retries: number; startPeriod: string } | undefined;
+        | {
+              tests: string[];
+              interval: string;
+              timeout: string;
+              retries: number;
+              startPeriod: string;
+              startInterval?: string;
+          }
+        | undefined;
     const networks = ((inputs.networksAdvanced ?? []) as { name: string }[]).map((n) => n.name);
     const devices = (inputs.devices ?? []) as { hostPath: string; containerPath: string }[];
     const capabilities = inputs.capabilities as { adds: string[] } | undefined;
@@ -39,6 +47,7 @@ function fromProgram(program: Program, container: RecordedResource): Partial<Com
             timeout: health.timeout,
             retries: health.retries,
             start_period: health.startPeriod,
+            ...(health.startInterval === undefined ? {} : { start_interval: health.startInterval }),
         },
         logging: { driver: inputs.logDriver as "json-file", options: inputs.logOpts as Record<string, string> },
         cap_add: capabilities?.adds,

@@ -54,10 +54,15 @@ export const allSecretKeys = [
     "vpnOpenvpnPassword",
     "immichDbPassword",
     "beszelHubKey",
+    "uptimeKumaPassword",
     "deploySshPrivateKey",
     "cloudflareApiToken",
     "proxmoxApiToken",
     "appdataBackupPingUrl",
+    "appdataBackupPingUrlDockerProd01",
+    "appdataBackupPingUrlAuthProd01",
+    "appdataBackupPingUrlImmichProd01",
+    "zfsSnapshotPingUrl",
     "plexBackupPingUrl",
 ];
 

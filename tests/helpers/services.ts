@@ -121,7 +121,7 @@ export function expectService(program: Program, settings: Settings, entry: Servi
     expect(labels).toMatchObject(ownershipLabels(entry, host));
     expect(labels).toMatchObject(traefikLabels(entry, settings, host));
 
-    const health = healthcheckFor(entry);
+    const health = healthcheckFor(entry, hostSettings);
     if (health === undefined) {
         expect(container.inputs.healthcheck).toBeUndefined();
     } else {

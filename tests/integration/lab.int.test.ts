@@ -30,7 +30,14 @@ function labConfig(offline: Record<string, unknown>): Record<string, { value: st
     const hosts = Object.fromEntries(
         Object.entries(stackSettings("lab").hosts).map(([name, host]) => [
             name,
-            { address: host.address, dockerHost: engine.dockerHost, devices: host.devices, hostNetwork: false },
+            {
+                address: host.address,
+                dockerHost: engine.dockerHost,
+                devices: host.devices,
+                hostNetwork: false,
+                healthcheckStartInterval: host.healthcheckStartInterval,
+                createDataDirectories: host.createDataDirectories,
+            },
         ]),
     );
     return {
@@ -132,6 +139,97 @@ test("up from empty state runs every catalog container as declared", async () =>
     expect(
         services.filter((entry) => entry.host === everyHost).map((entry) => engine.inspect(entry.name).State.Running),
     ).toEqual([true]);
+});
+
+/** Waits until no container with a healthcheck is still starting; returns each one's health. */
+async function settledHealth(): Promise<Record<string, string>> {
+    let health: Record<string, string> = {};
+    for (let attempt = 0; attempt < 120; attempt++) {
+        health = Object.fromEntries(
+            engine
+                .containersWithLabel("homelab.service")
+                .map((name) => [name, engine.inspect(name).State.Health?.Status ?? "none"]),
+        );
+        if (!Object.values(health).includes("starting")) break;
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+    return health;
+}
+
+test("every service can write its mounts as its own user, importers hardlink, nothing is unhealthy", async () => {
+    const health = await settledHealth();
+    expect(Object.entries(health).filter(([, status]) => status !== "healthy" && status !== "none")).toEqual([]);
+
+    for (const entry of services) {
+        const info = engine.inspect(entry.name);
+        // The user the service writes as, read from what the engine runs, not from the program.
+        const writeAs = info.Config.Env.find((variable) => variable.startsWith("STANDIN_WRITE_AS="))?.split("=")[1];
+        const uid = Number((info.Config.User || writeAs || "0").split(":")[0]);
+        if (entry.user.kind !== "exception")
+            expect({ service: entry.name, uid }).toEqual({ service: entry.name, uid: 2000 });
+        const writable = info.Mounts.filter((mount) => mount.RW && fs.statSync(mount.Source).isDirectory());
+        if (entry.mounts.some((mount) => mount.from !== "docker-socket")) expect(writable.length).toBeGreaterThan(0);
+        for (const mount of writable) {
+            const marker = path.join(mount.Source, `.homelab-marker-${entry.name}`);
+            expect({ marker, exists: fs.existsSync(marker) }).toEqual({ marker, exists: true });
+            expect({ marker, uid: fs.statSync(marker).uid }).toEqual({ marker, uid });
+        }
+    }
+    for (const entry of services.filter((candidate) => candidate.hardlinks !== undefined)) {
+        const download = fs.statSync(path.join(lab.data, "downloads", ".homelab-link", entry.name));
+        const imported = fs.statSync(path.join(lab.data, "media", ".homelab-link", entry.name));
+        expect({ service: entry.name, sameFile: download.ino === imported.ino, links: download.nlink }).toEqual({
+            service: entry.name,
+            sameFile: true,
+            links: 2,
+        });
+    }
+});
+
+test("the stand-in turns unhealthy when downloads and media are two mounts (what a split NFS layout does)", async () => {
+    const split = path.join(work, "split");
+    for (const dir of ["downloads", "media"]) fs.mkdirSync(path.join(split, dir), { recursive: true });
+    engine.docker(
+        "run",
+        "-d",
+        "--name",
+        "split-layout",
+        "--health-cmd",
+        "probe",
+        "--health-interval",
+        "1s",
+        "--health-retries",
+        "1",
+        "-e",
+        "STANDIN_SERVICE=split",
+        "-e",
+        "STANDIN_HARDLINK=/data/downloads /data/media",
+        "-v",
+        `${split}/downloads:/data/downloads`,
+        "-v",
+        `${split}/media:/data/media`,
+        standIn.v1,
+    );
+    let status = "starting";
+    for (let attempt = 0; attempt < 30 && status !== "unhealthy"; attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        status = engine.inspect("split-layout").State.Health?.Status ?? "none";
+    }
+    expect(status).toBe("unhealthy");
+    expect(engine.docker("exec", "split-layout", "cat", "/tmp/standin-failed")).toBe("hardlink");
+    engine.docker("rm", "-f", "split-layout");
+});
+
+test("AutoKuma's monitor directory holds one monitor file per URL", async () => {
+    const urls = (await stack.outputs()).urls?.value as Record<string, string>;
+    const files = fs
+        .readdirSync(path.join(lab.appdata, "autokuma", "monitors"))
+        .filter((name) => name.endsWith(".json"));
+    expect(files.sort()).toEqual(
+        Object.keys(urls)
+            .map((name) => `${name}.json`)
+            .sort(),
+    );
 });
 
 test("a second preview plans no change and refresh finds no drift", async () => {
