@@ -3,11 +3,14 @@
  * reads what runs on each Docker engine, matches containers to the catalog by container name and
  * writes three `pulumi import --file` documents (1-components, 2-vms, 3-docker) plus report.md.
  *
- *   npm run adopt -- --stack prod [--config-file F] [--out DIR] [--docker-host URL]
+ *   npm run adopt -- --stack prod [--config-file F] [--out DIR] [--docker-host URL] [--qm-config DIR]
  *
- * Nothing here contacts Proxmox: VMs are imported by the <node>/<vmid> in the stack config. Docker
- * engines are read with the `docker` CLI through each host's endpoint (ssh://deploy@<address> in
- * prod); --docker-host reads every host from one engine instead (the lab, tests).
+ * Nothing here contacts Proxmox: VMs are imported by the <node>/<vmid> in the stack config, and
+ * checked against the `qm config <vmid>` output the owner saved as <DIR>/<vmid>.conf (default
+ * <out>/qm; scripts/adopt/qm.ts). Every difference, and every adopted VM without that file, is a
+ * blocking item: the report lists them first and the command exits 1 after writing its files.
+ * Docker engines are read with the `docker` CLI through each host's endpoint (ssh://deploy@<address>
+ * in prod); --docker-host reads every host from one engine instead (the lab, tests).
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -23,6 +26,9 @@ import { runtimeImage } from "../components/offline";
 import { dockerEndpoint, proxyNetworkName } from "../hosts/docker";
 import { vmHosts } from "../hosts/problems";
 import { vmImportId } from "../hosts/proxmox";
+import { vmChecks, type BlockingItem } from "./adopt/qm";
+
+export type { BlockingItem } from "./adopt/qm";
 
 // ---- what `docker inspect` says (only the fields adoption reads) ----------------------------------
 
@@ -160,6 +166,16 @@ export interface AdoptionInput {
     services: readonly ServiceEntry[];
     engines: readonly EngineSnapshot[];
     plugins: PluginVersions;
+    /**
+     * The saved `qm config <vmid>` outputs by VM id, and the folder the owner saves them in (named
+     * in the report). Absent: no VM was checked, and each adopted one is a blocking item.
+     */
+    qm?: QmConfigs;
+}
+
+export interface QmConfigs {
+    dir: string;
+    texts: ReadonlyMap<number, string>;
 }
 
 export interface AdoptedContainer {
@@ -186,6 +202,10 @@ export interface Adoption {
     /** Placed by the catalog, but no container of that name runs on the host's engine. */
     missing: { service: string; host: HostName }[];
     networks: { resource: string; network: string; found: boolean; differences: string[] }[];
+    /** What must be settled before `pulumi up`: VMs that differ from their `vm` block or were not checked. */
+    blocking: BlockingItem[];
+    /** Each VM compared with its `qm config`, and the outcome (for the report's VM section). */
+    vmChecks: { host: HostName; vm: string; result: string }[];
     report: string;
 }
 
@@ -688,6 +708,15 @@ export function adoption(input: AdoptionInput): Adoption {
     );
 
     const vms = vmResources(settings, plugins, documents);
+    const checks = vmChecks(
+        vmHosts(settings).map(({ name, vm }) => ({
+            host: name,
+            vm,
+            adopt: vm.adopt,
+            configFile: `Pulumi.${input.stack}.yaml`,
+        })),
+        input.qm ?? { dir: `.adopt/${input.stack}/qm`, texts: new Map() },
+    );
     const result = {
         components: documents.componentFile(),
         vms: documents.file(vms),
@@ -697,6 +726,8 @@ export function adoption(input: AdoptionInput): Adoption {
         unknown,
         missing,
         networks,
+        blocking: checks.blocking,
+        vmChecks: checks.checked,
     };
     return { ...result, report: adoptionReport(input.stack, result) };
 }
@@ -737,12 +768,45 @@ function vmResources(settings: Settings, plugins: PluginVersions, documents: Imp
 
 type ReportInput = Omit<Adoption, "report">;
 
+/** A `|` inside a value would end its table cell. */
+const cell = (text: string): string => text.replace(/\|/g, "\\|");
+
+function blockingSection(result: ReportInput): string[] {
+    const lines = [`## Blocking before \`pulumi up\` (${result.blocking.length})`, ""];
+    if (result.blocking.length === 0) {
+        lines.push("None: every VM checked matches its `vm` block.");
+        return lines;
+    }
+    lines.push(
+        "A VM that differs from its `vm` block shows in `pulumi preview --diff` only as an in-place update of the",
+        "adopted VM, easy to approve without noticing (an unchecked VM may hide one). Settle each item: take the real",
+        "value into the stack config, or change the VM deliberately and save its `qm config` again. Then run the",
+        "adoption again: it exits 1 until none is left.",
+        "",
+        "| VM | what | configured | real | fix |",
+        "|---|---|---|---|---|",
+    );
+    for (const item of result.blocking) {
+        lines.push(
+            `| ${item.host} (${item.vm}) | ${cell(item.what)} | ${cell(item.configured)} | ${cell(item.real)} | ${cell(item.fix)} |`,
+        );
+    }
+    return lines;
+}
+
 export function adoptionReport(stack: string, result: ReportInput): string {
-    const lines = [`# Adoption report: stack ${stack}`, ""];
+    const lines = [`# Adoption report: stack ${stack}`, "", ...blockingSection(result), ""];
     const vms = result.vms.resources.filter((r) => r.type === types.vm);
     lines.push("## Proxmox VMs (`vm.adopt: true`, by id from the stack config; Proxmox was not contacted)", "");
     if (vms.length === 0) lines.push("None.");
-    for (const vm of vms) lines.push(`- ${vm.name}: ${vm.id ?? ""}`);
+    for (const vm of vms) {
+        const check = result.vmChecks.find((c) => c.vm === vm.id);
+        lines.push(`- ${vm.name}: ${vm.id ?? ""}${check === undefined ? "" : ` (qm config: ${check.result})`}`);
+    }
+    // VMs no longer marked adopt (imported earlier) whose qm config was still saved.
+    const alsoChecked = result.vmChecks.filter((c) => !vms.some((vm) => vm.id === c.vm));
+    for (const check of alsoChecked)
+        lines.push(`- ${check.host}: ${check.vm}, not marked adopt (qm config: ${check.result})`);
     if (vms.length > 0) {
         lines.push(
             "",
@@ -860,6 +924,8 @@ interface Options {
     configFile: string;
     out: string;
     dockerHost?: string;
+    /** Where the owner saved each VM's `qm config <vmid>` as <vmid>.conf. */
+    qmDir: string;
 }
 
 function parseArgs(argv: readonly string[]): Options {
@@ -868,25 +934,58 @@ function parseArgs(argv: readonly string[]): Options {
         return i >= 0 ? argv[i + 1] : undefined;
     };
     const stack = value("--stack");
-    if (stack === undefined)
-        throw new Error("usage: npm run adopt -- --stack <prod|lab> [--config-file F] [--out DIR] [--docker-host URL]");
+    if (stack === undefined) {
+        throw new Error(
+            "usage: npm run adopt -- --stack <prod|lab> [--config-file F] [--out DIR] [--docker-host URL] [--qm-config DIR]",
+        );
+    }
+    const out = value("--out") ?? path.join(root, ".adopt", stack);
     return {
         stack,
         configFile: value("--config-file") ?? path.join(root, `Pulumi.${stack}.yaml`),
-        out: value("--out") ?? path.join(root, ".adopt", stack),
+        out,
         dockerHost: value("--docker-host"),
+        qmDir: value("--qm-config") ?? path.join(out, "qm"),
     };
+}
+
+/** The saved `qm config` outputs of these VM ids (`<dir>/<vmid>.conf`), where the owner saved one. */
+export function readQmConfigs(dir: string, vmIds: readonly number[]): Map<number, string> {
+    const texts = new Map<number, string>();
+    for (const vmId of vmIds) {
+        const file = path.join(dir, `${vmId}.conf`);
+        if (fs.existsSync(file)) texts.set(vmId, fs.readFileSync(file, "utf8"));
+    }
+    return texts;
+}
+
+/** A path as the owner typed it or can paste it: relative to the working directory when inside it. */
+function shown(file: string): string {
+    const relative = path.relative(process.cwd(), file);
+    return relative === "" || relative.startsWith("..") || path.isAbsolute(relative) ? file : relative;
 }
 
 const root = path.resolve(__dirname, "..");
 
-export function main(argv: readonly string[]): Adoption {
+export interface AdoptRun {
+    adoption: Adoption;
+    /** 1 when the report has blocking items: the files are written all the same. */
+    exitCode: 0 | 1;
+    reportFile: string;
+}
+
+/** The command: `read` is how an engine is read (the `docker` CLI; a test passes snapshots). */
+export function main(
+    argv: readonly string[],
+    read: (endpoint: string, dockerHost: string) => EngineSnapshot = readEngine,
+): AdoptRun {
     const options = parseArgs(argv);
     const settings = readSettings(options.configFile);
     const problems = catalogProblems(catalog, settings);
     if (problems.length > 0) throw new ConfigError(problems);
     const endpoints = [...new Set(Object.entries(settings.hosts).map(([name, host]) => dockerEndpoint(name, host)))];
-    const engines = endpoints.map((endpoint) => readEngine(endpoint, options.dockerHost ?? endpoint));
+    const engines = endpoints.map((endpoint) => read(endpoint, options.dockerHost ?? endpoint));
+    const vmIds = vmHosts(settings).map(({ vm }) => vm.vmId);
     const project = (parse(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as { name: string }).name;
     const result = adoption({
         stack: options.stack,
@@ -895,6 +994,7 @@ export function main(argv: readonly string[]): Adoption {
         services: catalog,
         engines,
         plugins: pluginVersions(),
+        qm: { dir: shown(options.qmDir), texts: readQmConfigs(options.qmDir, vmIds) },
     });
     fs.mkdirSync(options.out, { recursive: true, mode: 0o700 });
     const write = (file: string, content: string): void => {
@@ -906,12 +1006,18 @@ export function main(argv: readonly string[]): Adoption {
     write("report.md", result.report);
     console.log(result.report);
     console.log(`Wrote ${options.out}/{1-components,2-vms,3-docker}.json and report.md`);
-    return result;
+    const reportFile = shown(path.join(options.out, "report.md"));
+    if (result.blocking.length === 0) return { adoption: result, exitCode: 0, reportFile };
+    // One line, last, on stderr: the report above is long and a non-zero exit alone says nothing.
+    console.error(
+        `adopt: ${result.blocking.length} blocking item${result.blocking.length === 1 ? "" : "s"} before \`pulumi up\`: see "Blocking before \`pulumi up\`" in ${reportFile}`,
+    );
+    return { adoption: result, exitCode: 1, reportFile };
 }
 
 if (require.main === module) {
     try {
-        main(process.argv.slice(2));
+        process.exitCode = main(process.argv.slice(2)).exitCode;
     } catch (error) {
         console.error(error instanceof Error ? error.message : String(error));
         process.exit(1);

@@ -7,15 +7,20 @@ import {
     adoption,
     containerState,
     goDuration,
+    main,
+    readQmConfigs,
     readSettings,
     secretPlaceholder,
     type Adoption,
+    type BlockingItem,
     type ContainerInspect,
     type EngineSnapshot,
     type ImageInspect,
     type ImportFile,
     type NetworkInspect,
+    type QmConfigs,
 } from "../../scripts/adopt";
+import { readQmVm } from "../../scripts/adopt/qm";
 import { loadProgram, repoRoot, stackSettings, type Program, type RecordedResource } from "../helpers/program";
 
 const plugins = { docker: "5.2.0", proxmoxve: { version: "8.6.0", server: "github://api.github.com/muhlba91" } };
@@ -393,5 +398,248 @@ describe("the stack config the command reads", () => {
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }
+    });
+});
+
+// The owner's `qm config <vmid>` outputs: 111 matches docker-prod-01's vm block in Pulumi.prod.yaml,
+// 113 is auth-prod-01 with an untagged NIC (the block says vlan 30), and 114 (immich-prod-01) was
+// never saved.
+const qmFixtures = path.join(__dirname, "qm");
+const qmText = (vmId: number): string => fs.readFileSync(path.join(qmFixtures, `${vmId}.conf`), "utf8");
+
+describe("adopted VMs checked against the owner's `qm config` before `pulumi up`", () => {
+    const settings = stackSettings("prod");
+    const prod = (qm: QmConfigs | undefined, config = settings): Adoption =>
+        adoption({ stack: "prod", project: "homelab", settings: config, services: catalog, engines: [], plugins, qm });
+    const qm = { dir: ".adopt/prod/qm", texts: readQmConfigs(qmFixtures, [111, 113, 114]) };
+    const result = prod(qm);
+    const notChecked114: BlockingItem = {
+        host: "immich-prod-01",
+        vm: "pve-prod-01/114",
+        what: "not checked",
+        configured: "(the vm block)",
+        real: "unknown",
+        fix: "run `qm config 114` on pve-prod-01 and save its output to .adopt/prod/qm/114.conf, then run the adoption again",
+    };
+
+    test("qm config is read as Proxmox stores it: the NIC's bridge and tag, CPU, memory, disks", () => {
+        expect([...readQmConfigs(qmFixtures, [111, 113, 114]).keys()]).toEqual([111, 113]);
+        expect(readQmVm(qmText(111))).toEqual({
+            name: "docker-prod-01",
+            cores: 6,
+            sockets: 1,
+            cpuType: "host",
+            memoryMb: 16384,
+            agent: false,
+            bios: "seabios",
+            nics: [
+                {
+                    key: "net0",
+                    model: "virtio",
+                    bridge: "vmbr0",
+                    tag: 30,
+                    firewall: false,
+                    raw: "virtio=BC:24:11:3A:01:11,bridge=vmbr0,tag=30",
+                },
+            ],
+            // The cloud-init CD-ROM (ide2) is not a disk of the vm block.
+            disks: [{ key: "scsi0", datastore: "local-lvm", size: "128G", sizeGib: 128 }],
+        });
+        expect(readQmVm(qmText(113))?.nics.map((n) => [n.bridge, n.tag])).toEqual([["vmbr0", undefined]]);
+    });
+
+    test("an untagged real NIC against vlan 30 and a VM without its file are blocking; a matching VM is not", () => {
+        expect(result.blocking).toEqual([
+            {
+                host: "auth-prod-01",
+                vm: "pve-prod-01/113",
+                what: "net0 VLAN tag",
+                configured: "30",
+                real: "none (no tag=)",
+                fix:
+                    "remove `vlan` from homelab:hosts.auth-prod-01.vm.network in Pulumi.prod.yaml (the real NIC has no tag); " +
+                    "or re-tag the NIC deliberately (`qm set 113 --net0 'virtio=BC:24:11:3A:01:13,bridge=vmbr0,tag=30'` on pve-prod-01), " +
+                    "which moves the VM to another VLAN and cuts it off unless the switch and gateway carry that VLAN",
+            },
+            notChecked114,
+        ]);
+        expect(result.vmChecks).toEqual([
+            { host: "docker-prod-01", vm: "pve-prod-01/111", result: "matches .adopt/prod/qm/111.conf" },
+            { host: "auth-prod-01", vm: "pve-prod-01/113", result: "1 difference from .adopt/prod/qm/113.conf" },
+            { host: "immich-prod-01", vm: "pve-prod-01/114", result: "not checked: no .adopt/prod/qm/114.conf" },
+        ]);
+    });
+
+    test("the report opens with the blocking items: configured value, real value and fix", () => {
+        const lines = result.report.split("\n");
+        expect(lines.slice(0, 3)).toEqual(["# Adoption report: stack prod", "", "## Blocking before `pulumi up` (2)"]);
+        expect(lines).toContain(
+            "| auth-prod-01 (pve-prod-01/113) | net0 VLAN tag | 30 | none (no tag=) | remove `vlan` from homelab:hosts.auth-prod-01.vm.network in Pulumi.prod.yaml (the real NIC has no tag); " +
+                "or re-tag the NIC deliberately (`qm set 113 --net0 'virtio=BC:24:11:3A:01:13,bridge=vmbr0,tag=30'` on pve-prod-01), " +
+                "which moves the VM to another VLAN and cuts it off unless the switch and gateway carry that VLAN |",
+        );
+        expect(lines).toContain(
+            "| immich-prod-01 (pve-prod-01/114) | not checked | (the vm block) | unknown | run `qm config 114` on pve-prod-01 and save its output to .adopt/prod/qm/114.conf, then run the adoption again |",
+        );
+        expect(lines).toContain(
+            "- machines-vms-docker-prod-01: pve-prod-01/111 (qm config: matches .adopt/prod/qm/111.conf)",
+        );
+        expect(lines.indexOf("## Blocking before `pulumi up` (2)")).toBeLessThan(
+            lines.findIndex((line) => line.startsWith("## Proxmox VMs")),
+        );
+    });
+
+    test("taking the real value into the stack config clears the item: no vlan for an untagged NIC", () => {
+        const host = settings.hosts["auth-prod-01"];
+        const vm = host?.vm;
+        if (host === undefined || vm === undefined) throw new Error("prod declares auth-prod-01's VM");
+        const untagged = {
+            ...settings,
+            hosts: {
+                ...settings.hosts,
+                "auth-prod-01": { ...host, vm: { ...vm, network: { ...vm.network, vlan: undefined } } },
+            },
+        };
+        expect(prod(qm, untagged).blocking).toEqual([notChecked114]);
+    });
+
+    test("without any qm config, every adopted VM is a blocking item", () => {
+        expect(prod(undefined).blocking.map((item) => [item.host, item.what, item.fix])).toEqual([
+            [
+                "docker-prod-01",
+                "not checked",
+                "run `qm config 111` on pve-prod-01 and save its output to .adopt/prod/qm/111.conf, then run the adoption again",
+            ],
+            [
+                "auth-prod-01",
+                "not checked",
+                "run `qm config 113` on pve-prod-01 and save its output to .adopt/prod/qm/113.conf, then run the adoption again",
+            ],
+            [
+                "immich-prod-01",
+                "not checked",
+                "run `qm config 114` on pve-prod-01 and save its output to .adopt/prod/qm/114.conf, then run the adoption again",
+            ],
+        ]);
+    });
+
+    test("every other difference the program would apply in place is blocking too", () => {
+        // docker-prod-01 as it might really be: a GUI-made VM with two sockets, a newer CPU type,
+        // ballooned memory written in the 8.1 form, the agent on, UEFI, a smaller disk on another
+        // storage, a firewalled e1000 NIC on another bridge, a second NIC and a second disk. The
+        // snapshot section after it repeats the block's values and must not be read.
+        const text = qmText(111)
+            .replace("cores: 6", "cores: 3\nsockets: 2\nagent: enabled=1,fstrim_cloned_disks=1\nbios: ovmf")
+            .replace("sockets: 1\n", "")
+            .replace("cpu: host", "cpu: x86-64-v2-AES,flags=+aes")
+            .replace("memory: 16384", "memory: current=8192")
+            .replace("name: docker-prod-01", "name: docker")
+            .replace(
+                "local-lvm:vm-111-disk-0,discard=on,iothread=1,size=128G,ssd=1",
+                "fast:vm-111-disk-0,size=100G\nscsi1: fast:vm-111-disk-1,size=512M",
+            )
+            .replace("virtio=BC:24:11:3A:01:11,bridge=vmbr0,tag=30", "e1000=BC:24:11:3A:01:11,bridge=vmbr1,firewall=1")
+            .concat("net1: virtio=BC:24:11:3A:02:11,bridge=vmbr0,tag=40\n")
+            .concat(`\n[before-upgrade]\n${qmText(111)}`);
+        const differing = prod({ dir: "qm", texts: new Map([[111, text]]) }).blocking.filter(
+            (item) => item.host === "docker-prod-01",
+        );
+        expect(differing.map((item) => [item.what, item.configured, item.real])).toEqual([
+            ["name", "docker-prod-01 (the host key)", "docker"],
+            ["cores", "6", "3"],
+            ["sockets", "1 (the vm block has no sockets; the provider's default)", "2"],
+            ["CPU type", "host", "x86-64-v2-AES"],
+            ["memory (MiB)", "16384", "8192"],
+            ["QEMU guest agent", "off", "on"],
+            ["firmware (bios)", "seabios (the vm block has no bios; the provider's default)", "ovmf"],
+            ["disk 0 (scsi0) datastore", "local-lvm", "fast"],
+            ["disk 0 (scsi0) size", "128 GiB", "100 GiB (size=100G)"],
+            ["disk scsi1", "none (disks lists 1: scsi0)", "fast, 0.5 GiB"],
+            ["net0 model", "virtio (the program's only model)", "e1000"],
+            ["net0 bridge", "vmbr0", "vmbr1"],
+            ["net0 VLAN tag", "30", "none (no tag=)"],
+            ["net0 firewall", "off (the vm block has no firewall; the provider's default)", "on (firewall=1)"],
+            ["net1", "none (the program declares net0 only)", "virtio, bridge vmbr0, VLAN tag 40"],
+        ]);
+        expect(differing.find((item) => item.what === "memory (MiB)")?.fix).toBe(
+            "set `memoryMb: 8192` under homelab:hosts.docker-prod-01.vm in Pulumi.prod.yaml; " +
+                "or change the VM deliberately (`qm set 111 --memory 16384` on pve-prod-01)",
+        );
+        expect(differing.find((item) => item.what === "net0 firewall")?.fix).toContain(
+            "`qm set 111 --net0 'e1000=BC:24:11:3A:01:11,bridge=vmbr1'` on pve-prod-01",
+        );
+    });
+
+    test("a file that is not a qm config output is not a check", () => {
+        const error = "Configuration file 'nodes/pve-prod-01/qemu-server/111.conf' does not exist\n";
+        expect(prod({ dir: "qm", texts: new Map([[111, error]]) }).blocking[0]).toEqual({
+            host: "docker-prod-01",
+            vm: "pve-prod-01/111",
+            what: "not checked",
+            configured: "(the vm block)",
+            real: "qm/111.conf is not a `qm config` output",
+            fix: "run `qm config 111` on pve-prod-01 and save its output to qm/111.conf, then run the adoption again",
+        });
+    });
+
+    test("a VM not marked adopt is the program's to create: no file is needed, a saved one is still compared", () => {
+        const host = settings.hosts["auth-prod-01"];
+        const vm = host?.vm;
+        if (host === undefined || vm === undefined) throw new Error("prod declares auth-prod-01's VM");
+        const imported = {
+            ...settings,
+            hosts: { ...settings.hosts, "auth-prod-01": { ...host, vm: { ...vm, adopt: false } } },
+        };
+        expect(prod(qm, imported).blocking.map((item) => [item.host, item.what])).toEqual([
+            ["auth-prod-01", "net0 VLAN tag"],
+            ["immich-prod-01", "not checked"],
+        ]);
+        expect(prod({ dir: "qm", texts: new Map() }, imported).blocking.map((item) => item.host)).toEqual([
+            "docker-prod-01",
+            "immich-prod-01",
+        ]);
+    });
+});
+
+describe("npm run adopt: files first, then exit 1 naming the report when anything blocks", () => {
+    const empty = (endpoint: string): EngineSnapshot => ({ endpoint, containers: [], networks: [], images: [] });
+    let out: string;
+    let errors: string[];
+    beforeEach(() => {
+        out = fs.mkdtempSync(path.join(os.tmpdir(), "adopt-out-"));
+        errors = [];
+        jest.spyOn(console, "log").mockImplementation(() => undefined);
+        jest.spyOn(console, "error").mockImplementation((line: string) => {
+            errors.push(line);
+        });
+    });
+    afterEach(() => {
+        jest.restoreAllMocks();
+        fs.rmSync(out, { recursive: true, force: true });
+    });
+
+    test("prod with the fixtures: every file is written, the report opens with the blocking items, exit 1", () => {
+        const run = main(["--stack", "prod", "--out", out, "--qm-config", qmFixtures], empty);
+        expect(run.exitCode).toBe(1);
+        expect(fs.readdirSync(out).sort()).toEqual(["1-components.json", "2-vms.json", "3-docker.json", "report.md"]);
+        const report = fs.readFileSync(path.join(out, "report.md"), "utf8");
+        expect(report.split("\n").slice(0, 3)).toEqual([
+            "# Adoption report: stack prod",
+            "",
+            "## Blocking before `pulumi up` (2)",
+        ]);
+        expect(report).toContain("save its output to tests/day2/qm/114.conf");
+        expect(errors).toEqual([
+            `adopt: 2 blocking items before \`pulumi up\`: see "Blocking before \`pulumi up\`" in ${path.join(out, "report.md")}`,
+        ]);
+    });
+
+    test("the lab has no VM: nothing blocks and the command exits 0", () => {
+        const run = main(["--stack", "lab", "--out", out], empty);
+        expect(run.exitCode).toBe(0);
+        expect(errors).toEqual([]);
+        expect(fs.readFileSync(path.join(out, "report.md"), "utf8")).toContain(
+            "## Blocking before `pulumi up` (0)\n\nNone: every VM checked matches its `vm` block.",
+        );
     });
 });
