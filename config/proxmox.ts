@@ -17,6 +17,16 @@ const absolutePath = z
     .regex(/^\/[^\0\s]*$/, { error: "an absolute path without spaces such as /mnt/user/media" })
     .refine((value) => !value.endsWith("/") || value === "/", { error: "an absolute path without a trailing slash" });
 
+/** A path below storage.data: "" is the data root itself, else segments such as media or media/movies. */
+const relativePath = z.string().regex(/^([A-Za-z0-9_][A-Za-z0-9._-]*(\/[A-Za-z0-9_][A-Za-z0-9._-]*)*)?$/, {
+    error: 'a path below storage.data without a leading or trailing slash, such as photos, or "" for the data root',
+});
+
+/** A ZFS dataset (a pool's root dataset is the pool name): pool[/dataset...], never a snapshot. */
+const zfsDataset = z.string().regex(/^[A-Za-z][A-Za-z0-9_.:-]*(\/[A-Za-z0-9_.:-]+)*$/, {
+    error: "a ZFS pool or dataset name such as tank/photos",
+});
+
 const nodeName = z.string().regex(label, { error: "a Proxmox node name such as pve-prod-01" });
 const datastore = z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]*$/, { error: "a Proxmox storage id such as local-lvm" });
 const vmId = z
@@ -83,7 +93,7 @@ export const vmSchema = z
         sshKeys: z.array(sshPublicKey).min(1, { error: "at least one SSH public key for the deploy user" }),
         /** Whether Proxmox expects the QEMU guest agent (the bootstrap installs it). */
         agent: z.boolean().default(false),
-        /** NAS exports (keys of homelab:proxmox.nfs.exports) mounted at <storage.data>/<key>; all of them by default. */
+        /** NAS exports (keys of homelab:proxmox.nfs.exports) this VM mounts; all of them by default. */
         mounts: z.array(z.string()).optional(),
         /** Adopt the existing VM <node>/<vmId> (Pulumi `import`) instead of creating it. */
         adopt: z.boolean().default(false),
@@ -105,6 +115,34 @@ const imageSchema = z.strictObject({
     checksumAlgorithm: z.enum(["md5", "sha1", "sha224", "sha256", "sha384", "sha512"]).optional(),
 });
 
+/**
+ * One NAS export: its path on the NAS, mounted at <storage.data>/<key> (the short form), or
+ * `{ path, at }` mounted at <storage.data>/<at>, where at "" is the data root itself. One export
+ * at the root holds media/ and downloads/ as one filesystem (hardlinks, atomic moves); other
+ * exports mount below it (/data/photos), and systemd mounts them after the root one.
+ */
+const nfsExportSchema = z.union(
+    [
+        absolutePath,
+        z.strictObject({
+            path: absolutePath,
+            at: relativePath.optional(),
+        }),
+    ],
+    {
+        error:
+            "an absolute path on the NAS such as /mnt/user/photos (mounted at <storage.data>/<key>), or { path, at } " +
+            'mounted at <storage.data>/<at>, such as { path: /mnt/user/data, at: "" } for the data root',
+    },
+);
+
+export type NfsExport = z.infer<typeof nfsExportSchema>;
+
+/** Where an export lives on the NAS and where it mounts, relative to storage.data ("" = the data root). */
+export function exportLocation(key: string, value: NfsExport): { path: string; at: string } {
+    return typeof value === "string" ? { path: value, at: key } : { path: value.path, at: value.at ?? key };
+}
+
 export const proxmoxSchema = z.strictObject({
     /** The Proxmox VE API, e.g. https://192.168.30.5:8006/ (the token is the secret homelab:proxmoxApiToken). */
     endpoint: z.url({ protocol: /^https$/, error: "the https URL of the Proxmox VE API, e.g. https://pve:8006/" }),
@@ -114,7 +152,7 @@ export const proxmoxSchema = z.strictObject({
     /** The NAS exports the Docker VMs mount (the NAS is homelab:hosts.nas-prod-01). */
     nfs: z
         .strictObject({
-            exports: z.record(z.string().regex(label, { error: "an export key such as media" }), absolutePath),
+            exports: z.record(z.string().regex(label, { error: "an export key such as photos" }), nfsExportSchema),
             /** Mount options besides _netdev, which is always set. */
             options: z
                 .string()
@@ -141,10 +179,12 @@ export const backupsSchema = z.strictObject({
             keep: keepSchema.default({ daily: 7, weekly: 4, monthly: 3 }),
         })
         .optional(),
-    /** Tier 1: appdata and stacks rsynced to the NAS backups export by a systemd timer. */
+    /**
+     * Tier 1 on every VM host: its databases dumped, then appdata (without the live database
+     * directories) and stacks rsynced to <backups mount>/<host>/ by a systemd timer.
+     */
     appdata: z
         .strictObject({
-            host: z.string().default("docker-prod-01"),
             onCalendar: calendar,
         })
         .optional(),
@@ -161,6 +201,23 @@ export const backupsSchema = z.strictObject({
             destination: absolutePath,
             keep: z.number().int().min(1).max(365, { error: "how many copies to keep, 1 to 365" }).default(14),
             /** Persistent across Unraid reboots (the root filesystem is in RAM). */
+            installDir: absolutePath.default("/boot/config/homelab"),
+        })
+        .optional(),
+    /** Tier 2: recursive ZFS snapshots on the NAS, the newest `keep` of them kept per dataset. */
+    snapshots: z
+        .strictObject({
+            host: z.string().default("nas-prod-01"),
+            /** Unraid's cron, like the Plex backup. */
+            cron,
+            /** The pools (or datasets) holding the photos and backups shares; children are included. */
+            datasets: z.array(zfsDataset).min(1, { error: "at least one ZFS pool or dataset" }),
+            keep: z
+                .number({ error: "how many snapshots to keep, 1 to 365" })
+                .int({ error: "how many snapshots to keep, 1 to 365" })
+                .min(1, { error: "how many snapshots to keep, 1 to 365" })
+                .max(365, { error: "how many snapshots to keep, 1 to 365" })
+                .default(14),
             installDir: absolutePath.default("/boot/config/homelab"),
         })
         .optional(),

@@ -1,3 +1,4 @@
+import { exportLocation } from "../config/proxmox";
 import type { HostSettings, Settings } from "../config/schema";
 import { installFile, installFileFunction, shellQuote } from "./remote";
 
@@ -25,29 +26,37 @@ export function systemdEscapePath(path: string): string {
 }
 
 export interface NfsMount {
+    /** The key of homelab:proxmox.nfs.exports. */
     key: string;
     /** server:/export */
     what: string;
-    /** <storage.data>/<key> */
+    /** <storage.data>/<at>, or <storage.data> itself for the export at the data root. */
     where: string;
     options: string;
     unit: string;
 }
 
-/** The NAS exports a VM mounts: every export in homelab:proxmox.nfs unless the VM names a subset. */
+/**
+ * The NAS exports a VM mounts, parents first: every export in homelab:proxmox.nfs unless the VM
+ * names a subset. An export at the data root (at "") and others below it nest; systemd gives a
+ * mount unit below another one Requires= and After= on it by itself (systemd.mount(5), implicit
+ * dependencies), so /data is mounted before /data/photos whatever order the units start in.
+ */
 export function nfsMounts(host: HostSettings, settings: Settings): NfsMount[] {
     const nfs = settings.proxmox?.nfs;
     const nas = settings.hosts[nasHost];
     if (nfs === undefined || nas === undefined || host.vm === undefined) return [];
     const keys = host.vm.mounts ?? Object.keys(nfs.exports);
-    return keys.flatMap((key) => {
+    const mounts = keys.flatMap((key) => {
         const exported = nfs.exports[key];
         if (exported === undefined) return [];
-        const where = `${settings.storage.data}/${key}`;
+        const { path, at } = exportLocation(key, exported);
+        const data = host.storage?.data ?? settings.storage.data;
+        const where = at === "" ? data : `${data}/${at}`;
         return [
             {
                 key,
-                what: `${nas.address}:${exported}`,
+                what: `${nas.address}:${path}`,
                 where,
                 options: [
                     "_netdev",
@@ -57,10 +66,29 @@ export function nfsMounts(host: HostSettings, settings: Settings): NfsMount[] {
             },
         ];
     });
+    return mounts.sort((a, b) => (a.where < b.where ? -1 : a.where > b.where ? 1 : 0));
 }
 
+/** Whether `path` is `mountPoint` or lies below it. */
+export function isUnder(path: string, mountPoint: string): boolean {
+    return path === mountPoint || mountPoint === "/" || path.startsWith(`${mountPoint}/`);
+}
+
+/** The mount a path is on: the one with the longest mount point containing it; undefined is the VM's own disk. */
+export function mountOf(mounts: readonly NfsMount[], path: string): NfsMount | undefined {
+    return mounts
+        .filter((mount) => isUnder(path, mount.where))
+        .reduce<NfsMount | undefined>(
+            (best, mount) => (best === undefined || mount.where.length > best.where.length ? mount : best),
+            undefined,
+        );
+}
+
+/** The first line of every unit this program writes: how the mounts script finds the ones it no longer wants. */
+export const generatedMarker = `# ${generated}`;
+
 export function mountUnit(mount: NfsMount): string {
-    return `# ${generated}
+    return `${generatedMarker}
 [Unit]
 Description=NAS export ${mount.key} (${mount.what})
 Wants=network-online.target
@@ -111,9 +139,16 @@ install -d -o ${uid} -g ${gid} -m 0755 ${dirs}
 `;
 }
 
-/** The NAS exports as systemd mount units, enabled and mounted. */
+/**
+ * The NAS exports as systemd mount units, enabled and mounted. Units this program wrote before and
+ * no longer wants (a layout change, e.g. /data/media and /data/downloads becoming one /data) are
+ * disabled and removed. A mount point with live mounts below it is not mounted now: that would
+ * hide them from running containers. The run fails instead, with the new layout enabled for the
+ * next boot, where systemd mounts parents before children.
+ */
 export function mountsScript(hostName: string, mounts: readonly NfsMount[]): string {
     const wheres = mounts.map((mount) => shellQuote(mount.where)).join(" ");
+    const unitNames = mounts.map((mount) => shellQuote(mount.unit)).join(" ");
     const units = mounts.map((mount) => installFile(`/etc/systemd/system/${mount.unit}`, mountUnit(mount), "0644"));
     return `#!/bin/bash
 # NAS mounts of ${hostName}.
@@ -121,18 +156,50 @@ export function mountsScript(hostName: string, mounts: readonly NfsMount[]): str
 set -euo pipefail
 ${installFileFunction}
 
-# A second definition in /etc/fstab would fight the unit over the same mount point.
+wanted=(${unitNames})
+
+# A second definition in /etc/fstab would fight a unit over its mount point, and one below a mount
+# point would split the tree it mounts (hardlinks between two mounts fail).
 for where in ${wheres}; do
-    if awk -v where="$where" '$1 !~ /^#/ && $2 == where { found = 1 } END { exit !found }' /etc/fstab; then
-        echo "bootstrap: $where is in /etc/fstab; remove that line, homelab mounts it with a systemd unit" >&2
+    if awk -v where="$where" '$1 !~ /^#/ && ($2 == where || index($2, where "/") == 1) { found = 1 }
+        END { exit !found }' /etc/fstab; then
+        echo "bootstrap: /etc/fstab mounts $where or a path below it; remove that line." >&2
+        echo "bootstrap: homelab mounts $where with a systemd unit." >&2
         exit 1
     fi
+done
+
+for unit in /etc/systemd/system/*.mount; do
+    [ -e "$unit" ] || continue
+    name=\${unit##*/}
+    first=
+    IFS= read -r first <"$unit" || true
+    if [ "$first" != ${shellQuote(generatedMarker)} ] || [[ " \${wanted[*]} " == *" $name "* ]]; then continue; fi
+    # Left mounted until the next boot: it may be under running containers.
+    systemctl disable "$name" >/dev/null 2>&1 || true
+    rm -f "$unit"
+    changed=1
 done
 
 ${units.join("\n")}
 
 if [ "$changed" = 1 ]; then systemctl daemon-reload; fi
+systemctl enable "\${wanted[@]}"
+
+blocked=()
+for where in ${wheres}; do
+    if ! mountpoint -q "$where" &&
+        findmnt -rn -o TARGET | awk -v below="$where/" 'index($0, below) == 1 { found = 1 } END { exit !found }'; then
+        blocked+=("$where")
+    fi
+done
+if [ "\${#blocked[@]}" -gt 0 ]; then
+    echo "bootstrap: \${blocked[*]} would be mounted over live mounts below it." >&2
+    echo "bootstrap: the new layout is enabled for the next boot." >&2
+    echo "bootstrap: reboot ${hostName}, then run pulumi up again." >&2
+    exit 1
+fi
 # Already mounted stays mounted: changed options apply at the next mount (reboot), never under running containers.
-systemctl enable --now ${mounts.map((mount) => shellQuote(mount.unit)).join(" ")}
+systemctl start "\${wanted[@]}"
 `;
 }

@@ -2,9 +2,9 @@ import * as proxmox from "@muhlba91/pulumi-proxmoxve";
 import * as pulumi from "@pulumi/pulumi";
 import type { SecretRequest } from "../config/load";
 import type { Settings } from "../config/schema";
-import type { HostName } from "../catalog/types";
-import { AppdataBackup, PlexBackup } from "./backups";
-import { appdataBackupPlan, plexBackupPlan } from "./backups/scripts";
+import type { HostName, ServiceEntry } from "../catalog/types";
+import { AppdataBackup, PlexBackup, ZfsSnapshots } from "./backups";
+import { appdataBackupPlan, plexBackupPlan, snapshotPlan } from "./backups/scripts";
 import { HostBootstrap } from "./bootstrap";
 import { dockerEndpoint } from "./docker";
 import { machineConfigProblems, vmHosts } from "./problems";
@@ -13,12 +13,22 @@ import type { SshConnection } from "./remote";
 import { sshAccess } from "./ssh";
 
 export const proxmoxTokenSecret = "proxmoxApiToken";
-export const appdataPingSecret = "appdataBackupPingUrl";
 export const plexPingSecret = "plexBackupPingUrl";
+export const snapshotPingSecret = "zfsSnapshotPingUrl";
+
+/** Each VM's Tier 1 backup is its own Healthchecks check: docker-prod-01 → appdataBackupPingUrlDockerProd01. */
+export function appdataPingSecret(host: string): string {
+    const camel = host
+        .split(/[^A-Za-z0-9]+/)
+        .filter(Boolean)
+        .map((part) => `${part.charAt(0).toUpperCase()}${part.slice(1)}`)
+        .join("");
+    return `appdataBackupPingUrl${camel}`;
+}
 
 /** Problems with the VM, bootstrap and backup config, checked before anything is registered. */
-export function machineProblems(settings: Settings): string[] {
-    return machineConfigProblems(settings);
+export function machineProblems(settings: Settings, entries?: readonly ServiceEntry[]): string[] {
+    return machineConfigProblems(settings, entries);
 }
 
 /** Secret config keys the VMs, the bootstrap and the backups need. */
@@ -28,8 +38,15 @@ export function machineSecretRequests(settings: Settings): SecretRequest[] {
     if (vms.length > 0 && settings.proxmox !== undefined) {
         requests.push({ key: proxmoxTokenSecret, usedBy: [`Proxmox VMs (${vms.map((v) => v.name).join(", ")})`] });
     }
-    if (settings.backups?.appdata) requests.push({ key: appdataPingSecret, usedBy: ["appdata backup (Healthchecks)"] });
+    if (settings.backups?.appdata) {
+        for (const { name } of vms) {
+            requests.push({ key: appdataPingSecret(name), usedBy: [`${name} Tier 1 backup (Healthchecks)`] });
+        }
+    }
     if (settings.backups?.plex) requests.push({ key: plexPingSecret, usedBy: ["Plex database backup (Healthchecks)"] });
+    if (settings.backups?.snapshots) {
+        requests.push({ key: snapshotPingSecret, usedBy: ["ZFS snapshots (Healthchecks)"] });
+    }
     return requests;
 }
 
@@ -46,9 +63,9 @@ function secretOf(secrets: MachinesArgs["secrets"], key: string): pulumi.Output<
 
 /**
  * The machines under the Docker engines: the Proxmox VMs (prod), their bootstrap over SSH and the
- * Tier 1 backups. Remote commands take the `command` provider this component is given; the VMs take
- * the one explicit Proxmox provider created here. In the lab (no vm blocks, no Proxmox, no backups)
- * nothing but this component is registered.
+ * Tier 1 and Tier 2 backups. Remote commands take the `command` provider this component is given;
+ * the VMs take the one explicit Proxmox provider created here. In the lab (no vm blocks, no
+ * Proxmox, no backups) nothing but this component is registered.
  */
 export class Machines extends pulumi.ComponentResource {
     /** What a host's Docker provider must wait for: its VM, and the bootstrap that lets the deploy user use Docker. */
@@ -99,16 +116,18 @@ export class Machines extends pulumi.ComponentResource {
 
         const appdata = settings.backups?.appdata;
         if (appdata !== undefined) {
-            new AppdataBackup(
-                `${name}-appdata-backup`,
-                {
-                    plan: appdataBackupPlan(settings, appdata.host, appdata.onCalendar),
-                    connection: connectionTo(appdata.host),
-                    pingUrl: secretOf(secrets, appdataPingSecret),
-                    after: this.readiness[appdata.host as HostName] ?? [],
-                },
-                { parent: this },
-            );
+            for (const { name: host } of vms) {
+                new AppdataBackup(
+                    `${name}-${host}-appdata-backup`,
+                    {
+                        plan: appdataBackupPlan(settings, host, appdata.onCalendar),
+                        connection: connectionTo(host),
+                        pingUrl: secretOf(secrets, appdataPingSecret(host)),
+                        after: this.readiness[host] ?? [],
+                    },
+                    { parent: this },
+                );
+            }
         }
         const plex = settings.backups?.plex;
         if (plex !== undefined) {
@@ -118,6 +137,18 @@ export class Machines extends pulumi.ComponentResource {
                     plan: plexBackupPlan(settings, plex),
                     connection: connectionTo(plex.host),
                     pingUrl: secretOf(secrets, plexPingSecret),
+                },
+                { parent: this },
+            );
+        }
+        const snapshots = settings.backups?.snapshots;
+        if (snapshots !== undefined) {
+            new ZfsSnapshots(
+                `${name}-zfs-snapshots`,
+                {
+                    plan: snapshotPlan(snapshots),
+                    connection: connectionTo(snapshots.host),
+                    pingUrl: secretOf(secrets, snapshotPingSecret),
                 },
                 { parent: this },
             );

@@ -145,7 +145,7 @@ describe("prod", () => {
         expect(plex.inputs.devices).toEqual([{ hostPath: "/dev/dri", containerPath: "/dev/dri" }]);
         expect(plex.inputs.volumes).toEqual([
             { hostPath: "/mnt/user/appdata/plex", containerPath: "/config", readOnly: false },
-            { hostPath: "/mnt/user/media", containerPath: "/data/media", readOnly: true },
+            { hostPath: "/mnt/user/data/media", containerPath: "/data/media", readOnly: true },
             { hostPath: "/tmp/homelab/plex-transcode", containerPath: "/transcode", readOnly: false },
         ]);
     });
@@ -181,8 +181,10 @@ describe("prod", () => {
             .map(([name]) => name);
         const expected = routed.filter((entry) => entry.route?.forwardAuth).map((entry) => entry.name);
         expect([...guardedByLabel, ...guardedByFile].sort()).toEqual([...expected].sort());
+        // Homarr and Immich sign in with Authentik themselves (OIDC), without forward-auth.
         for (const open of [
             "plex",
+            "homarr",
             "immich-server",
             "audiobookshelf",
             "seerr",
@@ -191,7 +193,7 @@ describe("prod", () => {
         ]) {
             expect(expected).not.toContain(open);
         }
-        for (const admin of ["sonarr", "radarr", "qbittorrent", "dockman", "homarr", "beszel", "traefik"]) {
+        for (const admin of ["sonarr", "radarr", "qbittorrent", "dockman", "beszel", "traefik"]) {
             expect(expected).toContain(admin);
         }
     });

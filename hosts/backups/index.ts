@@ -8,8 +8,11 @@ import {
     pingEnvFile,
     plexBackupInstaller,
     plexBackupRemoval,
+    snapshotInstaller,
+    snapshotRemoval,
     type AppdataBackupPlan,
     type PlexBackupPlan,
+    type SnapshotPlan,
 } from "./scripts";
 
 /**
@@ -43,7 +46,10 @@ export interface AppdataBackupArgs {
     after: pulumi.Resource[];
 }
 
-/** Tier 1 on a Docker VM: a systemd service + timer rsyncing appdata and stacks to the NAS. */
+/**
+ * Tier 1 on one Docker VM: a systemd service + timer that dumps the host's databases and rsyncs
+ * appdata and stacks to the NAS, with the host's own Healthchecks check.
+ */
 export class AppdataBackup extends pulumi.ComponentResource {
     constructor(name: string, args: AppdataBackupArgs, opts?: pulumi.ComponentResourceOptions) {
         super("homelab:backups:AppdataBackup", name, {}, opts);
@@ -83,6 +89,32 @@ export class PlexBackup extends pulumi.ComponentResource {
                 connection: args.connection,
                 script: plexBackupInstaller(args.plan),
                 delete: plexBackupRemoval(args.plan),
+            },
+            { parent: this, dependsOn: [env] },
+        );
+        this.registerOutputs({});
+    }
+}
+
+export interface ZfsSnapshotsArgs {
+    plan: SnapshotPlan;
+    connection: SshConnection;
+    pingUrl: pulumi.Output<string>;
+}
+
+/** Tier 2 on the NAS (Unraid, no systemd): the ZFS snapshot script and its cron entry. */
+export class ZfsSnapshots extends pulumi.ComponentResource {
+    constructor(name: string, args: ZfsSnapshotsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("homelab:backups:ZfsSnapshots", name, {}, opts);
+        const env = pingUrlFile(`${name}-ping-url`, args.connection, args.plan.envFile, args.pingUrl, {
+            parent: this,
+        });
+        remoteScript(
+            `${name}-install`,
+            {
+                connection: args.connection,
+                script: snapshotInstaller(args.plan),
+                delete: snapshotRemoval(args.plan),
             },
             { parent: this, dependsOn: [env] },
         );

@@ -123,9 +123,13 @@ describe("prod", () => {
             expect(base.inputs.stdin).toContain("install -d -o 2000 -g 2000 -m 0755 '/opt/stacks' '/opt/appdata'");
             expect(base.inputs.stdin).toContain("usermod --append --groups docker 'deploy'");
             const mounts = command(`machines-${host}-mounts`).inputs.stdin as string;
-            for (const share of ["media", "downloads", "photos", "backups"]) {
+            // One data share for the TRaSH tree at /data; the ZFS shares below it.
+            expect(mounts).toContain("What=192.168.30.12:/mnt/user/data\nWhere=/data\n");
+            for (const share of ["photos", "backups"]) {
                 expect(mounts).toContain(`What=192.168.30.12:/mnt/user/${share}\nWhere=/data/${share}\n`);
             }
+            expect(mounts).not.toContain("Where=/data/media");
+            expect(mounts).not.toContain("Where=/data/downloads");
         }
     });
 
@@ -143,10 +147,28 @@ describe("prod", () => {
         expect(onHost("immich-server").dependencies).toEqual(expect.arrayContaining(readiness("immich-prod-01")));
     });
 
-    test("backups: ping URLs travel only as secret stdin into root-only env files", () => {
+    test("backups: ping URLs travel only as secret stdin into root-only env files, one check per job", () => {
         const cases = [
-            ["machines-appdata-backup", "appdataBackupPingUrl", "/etc/homelab/appdata-backup.env", "deploy"],
+            [
+                "machines-docker-prod-01-appdata-backup",
+                "appdataBackupPingUrlDockerProd01",
+                "/etc/homelab/appdata-backup.env",
+                "deploy",
+            ],
+            [
+                "machines-auth-prod-01-appdata-backup",
+                "appdataBackupPingUrlAuthProd01",
+                "/etc/homelab/appdata-backup.env",
+                "deploy",
+            ],
+            [
+                "machines-immich-prod-01-appdata-backup",
+                "appdataBackupPingUrlImmichProd01",
+                "/etc/homelab/appdata-backup.env",
+                "deploy",
+            ],
             ["machines-plex-backup", "plexBackupPingUrl", "/boot/config/homelab/plex-backup.env", "root"],
+            ["machines-zfs-snapshots", "zfsSnapshotPingUrl", "/boot/config/homelab/zfs-snapshots.env", "root"],
         ] as const;
         for (const [name, secret, envFile, user] of cases) {
             const env = command(`${name}-ping-url`);
@@ -162,19 +184,54 @@ describe("prod", () => {
             expect(install.inputs.triggers).toEqual([sha256(install.inputs.stdin as string)]);
             expect(install.inputs.delete).toEqual(expect.any(String));
         }
-        const appdataInstall = command("machines-appdata-backup-install").inputs.stdin as string;
-        expect(appdataInstall).toContain(`EnvironmentFile=/etc/homelab/appdata-backup.env`);
-        expect(appdataInstall).toContain("OnCalendar=*-*-* 03:00:00");
-        expect(command("machines-appdata-backup-install").dependencies).toContain(
-            command("machines-docker-prod-01-mounts").urn,
+        expect(program.ofType(commandType).filter((c) => c.name.endsWith("-ping-url"))).toHaveLength(cases.length);
+        for (const host of vmNames) {
+            const install = command(`machines-${host}-appdata-backup-install`);
+            expect((install.inputs.connection as { host: string }).host).toBe(
+                (command(`machines-${host}-base`).inputs.connection as { host: string }).host,
+            );
+            expect(install.inputs.stdin).toContain("EnvironmentFile=/etc/homelab/appdata-backup.env");
+            expect(install.inputs.stdin).toContain("OnCalendar=*-*-* 03:00:00");
+            expect(install.inputs.stdin).toContain(`RequiresMountsFor=/data/backups\n`);
+            expect(install.dependencies).toContain(command(`machines-${host}-mounts`).urn);
+        }
+        const script = (host: string): string =>
+            command(`machines-${host}-appdata-backup-install`).inputs.stdin as string;
+        expect(script("immich-prod-01")).toContain(
+            "dump '/data/backups/immich-prod-01/databases/immich-postgres.sql.gz' " +
+                "docker exec immich-postgres pg_dumpall --clean --if-exists --username=postgres\n" +
+                "copy '/opt/appdata/' '/data/backups/immich-prod-01/appdata/' --exclude=/immich-postgres/\n",
         );
+        expect(script("auth-prod-01")).toContain(
+            "dump '/data/backups/auth-prod-01/databases/authentik-postgresql.sql.gz' docker exec authentik-postgresql " +
+                "pg_dump --clean --if-exists --create --username=authentik --dbname=authentik\n" +
+                "copy '/opt/appdata/' '/data/backups/auth-prod-01/appdata/' --exclude=/authentik-postgresql/\n",
+        );
+        expect(script("docker-prod-01")).not.toContain("docker exec");
         expect(command("machines-plex-backup-install").inputs.stdin).toContain(
             "30 3 * * * /bin/bash /boot/config/homelab/plex-backup.sh",
         );
+        const zfs = command("machines-zfs-snapshots-install");
+        expect(zfs.inputs.connection).toMatchObject({ host: "192.168.30.12", user: "root" });
+        expect(zfs.inputs.stdin).toContain("30 4 * * * /bin/bash /boot/config/homelab/zfs-snapshots.sh");
+        expect(zfs.inputs.stdin).toContain(
+            "readonly datasets=('photos' 'backups')\nreadonly prefix=homelab-\nreadonly keep=14\n",
+        );
+        expect(program.resources.filter((r) => r.type === "homelab:backups:ZfsSnapshots").map((r) => r.name)).toEqual([
+            "machines-zfs-snapshots",
+        ]);
     });
 
     test("no secret appears outside a secret marker in any machine resource", () => {
-        const secrets = ["proxmoxApiToken", "appdataBackupPingUrl", "plexBackupPingUrl", "deploySshPrivateKey"];
+        const secrets = [
+            "proxmoxApiToken",
+            "appdataBackupPingUrlDockerProd01",
+            "appdataBackupPingUrlAuthProd01",
+            "appdataBackupPingUrlImmichProd01",
+            "plexBackupPingUrl",
+            "zfsSnapshotPingUrl",
+            "deploySshPrivateKey",
+        ];
         const machines = program.resources.filter(
             (r) =>
                 r.type.startsWith("proxmoxve:") ||
