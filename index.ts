@@ -24,7 +24,7 @@ import { sshAccess } from "./hosts/ssh";
 const settings = loadSettings();
 assertCatalog(catalog, settings);
 const services = catalog.filter((entry) => entry.enabled !== false);
-const problems = [...edgeProblems(settings, services), ...machineProblems(settings)];
+const problems = [...edgeProblems(settings, services), ...machineProblems(settings, services)];
 if (problems.length > 0) throw new ConfigError(problems);
 const ssh = sshAccess(settings);
 const secrets = loadSecrets([

@@ -24,6 +24,9 @@ export function storageFor(settings: Settings, host: HostSettings): Settings["st
     return { ...settings.storage, ...host.storage };
 }
 
+/** A catalog tmpfs as Docker mounts it: RAM only, small, writable by the service's own user. */
+export const tmpfsOptions = "rw,noexec,nosuid,size=1m,mode=1777";
+
 export function volumesFor(entry: ServiceEntry, settings: Settings, host: HostSettings): Volume[] {
     const storage = storageFor(settings, host);
     return entry.mounts.map((mount): Volume => {
@@ -160,8 +163,9 @@ export function directoryOwner(entry: ServiceEntry, settings: Settings): Omit<Ow
 
 /**
  * The host directories a service writes to, parents first: its appdata (Docker would create a
- * missing bind source as root, which a service running as 2000:2000 cannot write), its scratch
- * space and, where the host itself holds the data tree (the lab), the data paths it uses.
+ * missing bind source as root, which a service running as 2000:2000 cannot write), the stacks
+ * directory, its scratch space and, where the host itself holds the data tree (the lab), the
+ * data paths it uses.
  */
 export function directoriesFor(entry: ServiceEntry, settings: Settings, host: HostSettings): OwnedDirectory[] {
     const storage = storageFor(settings, host);
@@ -180,6 +184,9 @@ export function directoriesFor(entry: ServiceEntry, settings: Settings, host: Ho
         if (mount.from === "appdata") {
             add(`${storage.appdata}/${entry.name}`, owner);
             if (mount.sub !== undefined) add(`${storage.appdata}/${entry.name}/${mount.sub}`, owner);
+        } else if (mount.from === "stacks") {
+            // The bootstrap makes it on a VM; the lab has no bootstrap.
+            add(storage.stacks, { ...shared, mode: "0755" });
         } else if (mount.from === "scratch") {
             add(`${host.scratch}/${mount.sub}`, owner);
         } else if (mount.from === "data" && host.createDataDirectories) {

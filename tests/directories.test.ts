@@ -35,6 +35,20 @@ describe("the directories a service needs before it starts", () => {
                 enforceOwner: true,
             },
             { path: "/opt/appdata/authentik-worker/certs", uid: 2000, gid: 2000, mode: "0750", enforceOwner: true },
+            {
+                path: "/opt/appdata/authentik-worker/blueprints",
+                uid: 2000,
+                gid: 2000,
+                mode: "0750",
+                enforceOwner: true,
+            },
+        ]);
+    });
+
+    test("Dockman gets the stacks directory it manages, owned 2000:2000 like the bootstrap makes it", () => {
+        expect(directoriesFor(entry("dockman"), prod, prodHost("docker-prod-01"))).toEqual([
+            { path: "/opt/appdata/dockman", uid: 2000, gid: 2000, mode: "0750", enforceOwner: true },
+            { path: "/opt/stacks", uid: 2000, gid: 2000, mode: "0755", enforceOwner: true },
         ]);
     });
 
