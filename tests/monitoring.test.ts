@@ -32,8 +32,9 @@ describe("Uptime Kuma's monitors come from the catalog", () => {
         expect(fileSet?.inputs.ownedSuffix).toBe(".json");
     });
 
-    test("the HTTP monitors are exactly the `urls` output, one each", () => {
+    test("the lab's monitors are exactly its `urls` output, one HTTP monitor each (no public names there)", () => {
         const monitors = writtenMonitors(lab);
+        expect(Object.keys(monitors).sort()).toEqual(Object.keys(lab.outputs.urls as object).sort());
         const http = Object.entries(monitors).filter(([, monitor]) => monitor.type === "http");
         const urls = lab.outputs.urls as Record<string, string>;
         expect(http.map(([id]) => id).sort()).toEqual(Object.keys(urls).sort());

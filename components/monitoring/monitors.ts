@@ -52,7 +52,8 @@ export function uptimeMonitors(services: readonly ServiceEntry[], settings: Sett
             accepted_statuscodes: [gated ? "300-399" : "200-299"],
             max_redirects: gated ? 0 : 10,
         };
-        if (entry.route.exposure === "external") {
+        // Public names exist only where the program manages the tunnel and its DNS records.
+        if (entry.route.exposure === "external" && settings.edge) {
             monitors[`${entry.name}-public`] = {
                 name: `${entry.title} (public DNS)`,
                 type: "dns",
