@@ -167,6 +167,8 @@ test("every service can write its mounts as its own user, importers hardlink, no
         const uid = Number((info.Config.User || writeAs || "0").split(":")[0]);
         if (entry.user.kind !== "exception")
             expect({ service: entry.name, uid }).toEqual({ service: entry.name, uid: 2000 });
+        // Traefik runs its real image here: only a stand-in writes markers.
+        if (!info.Config.Env.includes(`STANDIN_SERVICE=${entry.name}`)) continue;
         const writable = info.Mounts.filter((mount) => mount.RW && fs.statSync(mount.Source).isDirectory());
         if (entry.mounts.some((mount) => mount.from !== "docker-socket")) expect(writable.length).toBeGreaterThan(0);
         for (const mount of writable) {
