@@ -1,6 +1,7 @@
 import * as command from "@pulumi/command";
 import { catalog } from "./catalog";
 import { catalogSecretRequests } from "./catalog/secrets";
+import { authentikWorker, blueprintsTarget } from "./catalog/stacks/auth";
 import { monitorAgent, staticMonitorsTarget } from "./catalog/stacks/monitoring";
 import type * as pulumi from "@pulumi/pulumi";
 import { edgeHost, stackNames, type HostName } from "./catalog/types";
@@ -13,6 +14,7 @@ import { dynamicDirOnHost, routeDocument } from "./components/edge/routes";
 import { hostSummary, serviceUrls } from "./components/outputs";
 import { monitorFiles, uptimeMonitors } from "./components/monitoring/monitors";
 import { volumesFor } from "./components/spec";
+import { SingleSignOn } from "./components/sso";
 import { placements, ServiceStack } from "./components/stack";
 import { HostDirectories, hostDirectories } from "./hosts/directories";
 import { HostFileSet } from "./hosts/file-set";
@@ -62,13 +64,40 @@ for (const host of Object.values(fleet.hosts)) {
     readiness[host.name] = [...after, created.ready];
 }
 
+// Authentik's providers, applications and access from the catalog: a blueprint in the worker's
+// blueprint directory, and the OIDC client secrets the apps and the worker get.
+const workerPlacement = placed.find((placement) => placement.entry.name === authentikWorker);
+const blueprintDirectory =
+    workerPlacement &&
+    volumesFor(workerPlacement.entry, settings, workerPlacement.host.settings).find(
+        (volume) => volume.containerPath === blueprintsTarget,
+    );
+const sso = new SingleSignOn(
+    "sso",
+    {
+        catalog,
+        settings,
+        inProcess: commands === undefined,
+        blueprint:
+            workerPlacement && blueprintDirectory
+                ? {
+                      host: workerPlacement.host,
+                      directory: blueprintDirectory.hostPath,
+                      ssh: ssh.forHost(workerPlacement.host.endpoint, secrets),
+                      after: readiness[workerPlacement.host.name],
+                  }
+                : undefined,
+    },
+    { provider: commands },
+);
+
 for (const stack of stackNames) {
     new ServiceStack(stack, {
         stack,
         entries: services.filter((entry) => entry.stack === stack),
         hosts: fleet.hosts,
         settings,
-        secrets: { ...secrets, ...edge.providedSecrets },
+        secrets: { ...secrets, ...edge.providedSecrets, ...sso.providedSecrets },
         hostReadiness: readiness,
     });
 }

@@ -7,4 +7,8 @@ module.exports = {
     testMatch: ["**/*.test.ts"],
     testTimeout: 60000,
     setupFiles: ["<rootDir>/tests/helpers/setup.ts"],
+    // Each file loads the program under mocks in fresh module registries; in one long-lived process
+    // that memory adds up (past 20 GB for the whole suite). Workers are recycled past 1 GB instead.
+    maxWorkers: 2,
+    workerIdleMemoryLimit: "1GB",
 };

@@ -1,7 +1,15 @@
 import { stringify } from "yaml";
 import type { HostSettings, Settings } from "../config/schema";
 import { runtimeImage } from "../components/offline";
-import { healthcheckFor, ownershipLabels, plainEnv, traefikLabels, userFor, volumesFor } from "../components/spec";
+import {
+    healthcheckFor,
+    ownershipLabels,
+    plainEnv,
+    tmpfsOptions,
+    traefikLabels,
+    userFor,
+    volumesFor,
+} from "../components/spec";
 import { dockerEndpoint, proxyNetworkName } from "../hosts/docker";
 import { edgeHost, everyHost, hostNames, resolve, type HostName, type PublishedPort, type ServiceEntry } from "./types";
 
@@ -37,6 +45,7 @@ export interface ComposeService {
     cap_add?: string[];
     devices?: string[];
     shm_size?: string;
+    tmpfs?: string[];
     init?: boolean;
     depends_on?: Record<string, { condition: "service_started" | "service_healthy" }>;
 }
@@ -171,6 +180,7 @@ function composeService(
     }
     if (devices.length > 0) service.devices = devices.map((device) => `${device.path}:${device.path}`);
     if (entry.shmSizeMb !== undefined) service.shm_size = `${entry.shmSizeMb}m`;
+    if (entry.tmpfs !== undefined) service.tmpfs = entry.tmpfs.map((mount) => `${mount.target}:${tmpfsOptions}`);
     if (entry.init !== undefined) service.init = entry.init;
     if (needs.length > 0) {
         // Waiting for "healthy" needs a healthcheck to wait for; the program only waits where one exists.

@@ -7,10 +7,14 @@ import { monitoring } from "./stacks/monitoring";
 import { photos } from "./stacks/photos";
 import { plex } from "./stacks/plex";
 import { torrent } from "./stacks/torrent";
+import { withSso } from "./sso";
 import type { ServiceEntry } from "./types";
 
-/** Every service of the homelab, declared once. Everything else is derived from this list. */
-export const catalog: readonly ServiceEntry[] = [
+/**
+ * Every service of the homelab, declared once. Everything else is derived from this list; the
+ * OIDC wiring of its entries (their client secret variables, and the worker's) is added here.
+ */
+export const catalog: readonly ServiceEntry[] = withSso([
     ...infra,
     ...auth,
     ...cloudflared,
@@ -21,6 +25,6 @@ export const catalog: readonly ServiceEntry[] = [
     ...photos,
     ...monitoring,
     ...plex,
-];
+]);
 
 export * from "./types";

@@ -1,4 +1,5 @@
 import type { Settings } from "../config/schema";
+import { ssoKindOf } from "./sso";
 import { edgeHost, everyHost, resolve, type ServiceEntry } from "./types";
 
 /**
@@ -31,6 +32,13 @@ export const recordedReasons = {
     capabilities: {
         gluetun: { NET_ADMIN: "creates the VPN interface and the kill-switch firewall" },
     } as Readonly<Record<string, Readonly<Record<string, string>>>>,
+    /** Internal routes with neither forward-auth nor Authentik's OIDC sign-in. */
+    unguardedRoutes: {
+        "calibre-web-automated":
+            "its own login, which Shelfmark reuses (CWA_DB_PATH) and e-readers' OPDS and Kobo sync use; " +
+            "those clients cannot follow a forward-auth redirect",
+        plex: "Plex apps sign in with plex.tv accounts and cannot follow a forward-auth redirect",
+    } as Readonly<Record<string, string>>,
 };
 
 export interface Allowance {
@@ -61,6 +69,8 @@ export interface Guardrails {
     capabilities: CapabilityAllowance[];
     devices: DeviceAllowance[];
     identityExceptions: IdentityException[];
+    /** Routed, non-public services that neither forward-auth nor OIDC puts behind Authentik. */
+    unguardedRoutes: Allowance[];
     /** Catalog needs without a written reason: left out of the allowlists and named here. */
     unexplained: string[];
     /** `<subdomain>.<domain>` of every external route: exactly the tunnel's ingress hostnames. */
@@ -83,6 +93,7 @@ export function guardrails(entries: readonly ServiceEntry[], settings: Settings)
         capabilities: [],
         devices: [],
         identityExceptions: [],
+        unguardedRoutes: [],
         unexplained: [],
         externalHostnames: [],
         statefulServices: [],
@@ -125,6 +136,11 @@ export function guardrails(entries: readonly ServiceEntry[], settings: Settings)
         }
         if (entry.route?.exposure === "external") {
             result.externalHostnames.push(`${entry.route.subdomain}.${settings.domain}`);
+        }
+        if (entry.route?.exposure === "internal" && ssoKindOf(entry) === undefined) {
+            const reason = recordedReasons.unguardedRoutes[service];
+            if (reason === undefined) result.unexplained.push(`${service}: route without forward-auth or OIDC`);
+            else result.unguardedRoutes.push({ service, reason });
         }
         if (entry.stateful === true) result.statefulServices.push(service);
     }

@@ -104,6 +104,49 @@ export type DatabaseDump =
 
 type FromSettings<T> = T | ((settings: Settings) => T);
 
+/** What an app needs to sign users in with Authentik itself (OpenID Connect), from catalog/sso.ts. */
+export interface OidcSettings {
+    /** Authentik's issuer for this application: `<auth URL>/application/o/<service>/`. */
+    issuer: string;
+    clientId: string;
+    /** Plain text only inside the function that builds a secret value; never stored elsewhere. */
+    clientSecret: string;
+    /** The service's own URL. */
+    url: string;
+}
+
+/**
+ * How the app receives its OIDC settings: as env variables (issuer and client id plain, the secret
+ * as a secret variable), or as one secret variable holding the app's whole settings document
+ * (built with the secret inside, e.g. Immich's config file written to a tmpfs at start).
+ */
+export type OidcDelivery =
+    | { kind: "env"; issuerVar: string; clientIdVar: string; clientSecretVar: string }
+    | { kind: "document"; secretVar: string; document: (oidc: OidcSettings) => string };
+
+/** Native OpenID Connect with Authentik instead of forward-auth. */
+export interface OidcClient {
+    /** The OAuth2 client id (not secret): Authentik's provider and the app's settings share it. */
+    clientId: string;
+    /** Where Authentik may send the browser back: a path on the service's URL, or a full URI (a mobile app). */
+    redirects: readonly ({ path: string } | { uri: string })[];
+    delivery: OidcDelivery;
+}
+
+/** Single sign-on through Authentik for a routed service (catalog/sso.ts). */
+export interface Sso {
+    /** The Authentik group let in (a policy binding on its application); catalog/sso.ts has the default. */
+    access?: string;
+    /** Sign in with Authentik through OIDC (the route then has no forward-auth). */
+    oidc?: OidcClient;
+}
+
+/** A RAM-backed directory inside the container: nothing written there reaches the host's disk. */
+export interface Tmpfs {
+    target: string;
+    reason: string;
+}
+
 export interface ServiceEntry {
     /** Catalog key, Pulumi name and container name (the one the compose stacks use). */
     name: string;
@@ -145,6 +188,9 @@ export interface ServiceEntry {
     dump?: DatabaseDump;
     /** False for a catalog option that the pinned versions do not need (Authentik's Redis). */
     enabled?: boolean;
+    /** Authentik's side of its sign-in: the access group, or native OIDC (catalog/sso.ts). */
+    sso?: Sso;
+    tmpfs?: readonly Tmpfs[];
 }
 
 export function resolve<T>(value: FromSettings<T> | undefined, settings: Settings, fallback: T): T {

@@ -1,5 +1,6 @@
 import { ConfigError, show } from "../config/errors";
 import type { Settings } from "../config/schema";
+import { retired, ssoProblems } from "./sso";
 import { dataMountFor, everyHost, hostNames, stackNames, type ServiceEntry } from "./types";
 
 const dnsLabel = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -96,7 +97,7 @@ export function catalogProblems(entries: readonly ServiceEntry[], settings: Sett
             }
         }
     }
-    return problems;
+    return [...problems, ...ssoProblems(entries, retired)];
 }
 
 function hostsOf(entry: ServiceEntry, configuredHosts: readonly string[]): string[] {

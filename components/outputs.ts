@@ -1,13 +1,10 @@
 import type { Settings } from "../config/schema";
 import { everyHost, hostNames, type ServiceEntry } from "../catalog/types";
-import { hostnameOf } from "./spec";
+import { urlFor } from "../catalog/urls";
 
 /** `https://<subdomain>.<domain>` (plus the port where the lab does not publish on 443). */
 export function urlOf(entry: ServiceEntry, settings: Settings): string | undefined {
-    const hostname = hostnameOf(entry, settings);
-    if (hostname === undefined) return undefined;
-    const port = settings.traefik.httpsPort === 443 ? "" : `:${settings.traefik.httpsPort}`;
-    return `https://${hostname}${port}`;
+    return urlFor(entry, settings);
 }
 
 /** Service name → URL, for every routed service; what `pulumi stack output urls` lists. */

@@ -4,7 +4,7 @@ import type { Settings } from "../config/schema";
 import { resolve, type PublishedPort, type ServiceEntry } from "../catalog/types";
 import type { DockerHost } from "../hosts/docker";
 import { runtimeImage } from "./offline";
-import { healthcheckFor, ownershipLabels, plainEnv, traefikLabels, userFor, volumesFor } from "./spec";
+import { healthcheckFor, ownershipLabels, plainEnv, tmpfsOptions, traefikLabels, userFor, volumesFor } from "./spec";
 
 export interface ServiceContainerArgs {
     entry: ServiceEntry;
@@ -102,6 +102,10 @@ export class ServiceContainer extends pulumi.ComponentResource {
                     protocol: port.protocol,
                     ip: host.settings.address,
                 })),
+                tmpfs:
+                    entry.tmpfs === undefined
+                        ? undefined
+                        : Object.fromEntries(entry.tmpfs.map((mount) => [mount.target, tmpfsOptions])),
                 shmSize: entry.shmSizeMb,
                 init: entry.init,
             },

@@ -64,7 +64,7 @@ describe("the stand-in is told what to prove at start", () => {
 
     test("a service that runs with user: writes as the container's user; read-only and socket mounts are skipped", () => {
         expect(runtimeImage(entry("authentik-worker"), offline).env).toMatchObject({
-            STANDIN_WRITABLE: "/data /templates /certs",
+            STANDIN_WRITABLE: "/data /templates /certs /blueprints/homelab",
         });
         expect(runtimeImage(entry("authentik-worker"), offline).env).not.toHaveProperty("STANDIN_WRITE_AS");
         expect(runtimeImage(entry("traefik"), offline).env).toMatchObject({

@@ -9,6 +9,17 @@ export function authentikNeedsRedis(version: string): boolean {
     return year < 2025 || (year === 2025 && minor < 10);
 }
 
+/** The server answers every login and hosts the embedded outpost that forward-auth asks. */
+export const authentikServer = "authentik-server";
+/** The worker applies blueprints: the program's single sign-on blueprint among them (components/sso). */
+export const authentikWorker = "authentik-worker";
+/**
+ * Where the worker reads the program's blueprint: a directory of its own under Authentik's
+ * blueprints directory (AUTHENTIK_BLUEPRINTS_DIR and the shipped default/system blueprints stay as
+ * they are), bind-mounted from `<appdata>/authentik-worker/blueprints`.
+ */
+export const blueprintsTarget = "/blueprints/homelab";
+
 const database = "authentik-postgresql";
 const redis = "authentik-redis";
 const needsRedis = authentikNeedsRedis(authentikVersion);
@@ -27,7 +38,7 @@ const startsAfter = [{ service: database, healthy: true }, ...(needsRedis ? [{ s
 
 export const auth: readonly ServiceEntry[] = [
     {
-        name: "authentik-server",
+        name: authentikServer,
         title: "Authentik server",
         stack: "auth",
         host: "auth-prod-01",
@@ -44,13 +55,18 @@ export const auth: readonly ServiceEntry[] = [
         dependsOn: startsAfter,
     },
     {
-        name: "authentik-worker",
+        name: authentikWorker,
         title: "Authentik worker",
         stack: "auth",
         host: "auth-prod-01",
         image: { repository: "ghcr.io/goauthentik/server", tag: authentikVersion },
         user: { kind: "user" },
-        mounts: [appdata("/data", "data"), appdata("/templates", "custom-templates"), appdata("/certs", "certs")],
+        mounts: [
+            appdata("/data", "data"),
+            appdata("/templates", "custom-templates"),
+            appdata("/certs", "certs"),
+            appdata(blueprintsTarget, "blueprints"),
+        ],
         command: ["worker"],
         env: authentikEnv,
         secretEnv: authentikSecrets,

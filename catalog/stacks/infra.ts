@@ -55,10 +55,26 @@ export const infra: readonly ServiceEntry[] = [
         host: "docker-prod-01",
         image: { repository: "ghcr.io/homarr-labs/homarr", tag: "v1.74.0" },
         port: 7575,
-        route: internalRoute("home", true),
+        // Signs in with Authentik itself (OIDC), so no forward-auth in front of it.
+        route: internalRoute("home", false),
         user: { kind: "puid" },
         mounts: [appdata("/appdata")],
+        // Homarr's Auth.js settings; catalog/sso.ts adds the issuer, client id and client secret.
+        env: { AUTH_PROVIDERS: "oidc", AUTH_OIDC_CLIENT_NAME: "Authentik", AUTH_OIDC_AUTO_LOGIN: "true" },
         secretEnv: { SECRET_ENCRYPTION_KEY: "homarrEncryptionKey" },
+        sso: {
+            oidc: {
+                clientId: "homarr",
+                // Auth.js's callback for Homarr's provider id "oidc".
+                redirects: [{ path: "/api/auth/callback/oidc" }],
+                delivery: {
+                    kind: "env",
+                    issuerVar: "AUTH_OIDC_ISSUER",
+                    clientIdVar: "AUTH_OIDC_CLIENT_ID",
+                    clientSecretVar: "AUTH_OIDC_CLIENT_SECRET",
+                },
+            },
+        },
         health: wget(7575, "/api/health/live"),
         networking: onProxy,
     },

@@ -1,9 +1,43 @@
 import { appdata, databaseOwnsItsData, internalOnly, internalRoute, proxyAndInternal } from "../builders";
-import type { ServiceEntry } from "../types";
+import type { OidcSettings, ServiceEntry } from "../types";
 
 const immichVersion = "v3.2.0";
 const database = "immich-postgres";
 const cache = "immich-redis";
+
+/**
+ * Immich reads its settings from IMMICH_CONFIG_FILE. That document holds the OIDC client secret,
+ * so it never exists as a file on the host: it arrives as a secret variable and the start command
+ * writes it into a RAM-backed tmpfs (mode 0600), then starts Immich as the image would.
+ */
+const settingsDir = "/run/homelab";
+const settingsFile = `${settingsDir}/immich.json`;
+const settingsVar = "HOMELAB_SECRET_IMMICH_CONFIG";
+
+/**
+ * Immich's settings document, merged over Immich's defaults. While IMMICH_CONFIG_FILE is set the
+ * admin UI shows its settings read-only and ignores the ones saved there before: a setting you
+ * changed in the UI belongs here.
+ */
+export function immichSettings(oidc: OidcSettings): Record<string, unknown> {
+    return {
+        oauth: {
+            enabled: true,
+            issuerUrl: oidc.issuer,
+            clientId: oidc.clientId,
+            clientSecret: oidc.clientSecret,
+            scope: "openid email profile",
+            // Authentik signs ID tokens with its certificate (the provider's signing key).
+            signingAlgorithm: "RS256",
+            tokenEndpointAuthMethod: "client_secret_post",
+            buttonText: "Sign in with Authentik",
+            autoRegister: true,
+            autoLaunch: false,
+            mobileOverrideEnabled: false,
+        },
+        passwordLogin: { enabled: true },
+    };
+}
 
 const databaseEnv = { DB_USERNAME: "postgres", DB_DATABASE_NAME: "immich" };
 
@@ -19,8 +53,35 @@ export const photos: readonly ServiceEntry[] = [
         user: { kind: "user" },
         // The library lives on the NAS (ZFS mirror), mounted where Immich expects uploads.
         mounts: [{ from: "data", sub: "photos", target: "/data" }],
-        env: { ...databaseEnv, DB_HOSTNAME: database, REDIS_HOSTNAME: cache },
+        tmpfs: [
+            {
+                target: settingsDir,
+                reason: "Immich's settings file holds the OIDC client secret: in RAM only, never on the host's disk",
+            },
+        ],
+        // The image runs `tini -- /bin/bash start.sh`; these are bash's arguments instead of start.sh.
+        command: [
+            "-c",
+            `umask 077 && printf '%s' "$${settingsVar}" >${settingsFile} && unset ${settingsVar} && exec start.sh`,
+        ],
+        env: { ...databaseEnv, DB_HOSTNAME: database, REDIS_HOSTNAME: cache, IMMICH_CONFIG_FILE: settingsFile },
         secretEnv: { DB_PASSWORD: "immichDbPassword" },
+        sso: {
+            oidc: {
+                clientId: "immich",
+                // The web login, the web's account linking, and the mobile apps.
+                redirects: [
+                    { path: "/auth/login" },
+                    { path: "/user-settings" },
+                    { uri: "app.immich:///oauth-callback" },
+                ],
+                delivery: {
+                    kind: "document",
+                    secretVar: settingsVar,
+                    document: (oidc) => JSON.stringify(immichSettings(oidc)),
+                },
+            },
+        },
         health: { kind: "image", port: 2283, path: "/api/server/ping" },
         networking: proxyAndInternal,
         dependsOn: [

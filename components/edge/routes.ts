@@ -1,10 +1,11 @@
 import type { Settings } from "../../config/schema";
 import { edgeHost, type ServiceEntry } from "../../catalog/types";
 import type { DockerHost } from "../../hosts/docker";
+import { authentikServer } from "../../catalog/stacks/auth";
 import { traefikDynamicDir } from "../../catalog/stacks/traefik";
 import { hostnameOf, volumesFor } from "../spec";
 
-export const authentikServer = "authentik-server";
+export { authentikServer };
 export const outpostPath = "/outpost.goauthentik.io/";
 
 const authResponseHeaders = [

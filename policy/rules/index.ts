@@ -3,6 +3,7 @@ import type { ContextOf, PolicyContext } from "../context";
 import { imagePolicies } from "./images";
 import { isolationPolicies } from "./isolation";
 import { runtimePolicies } from "./runtime";
+import { ssoPolicies } from "./sso";
 import { stackPolicies } from "./stack";
 
 /** Every rule of the homelab pack, all mandatory, judged against one context or the context of each resource's stack. */
@@ -13,5 +14,6 @@ export function homelabPolicies(context: PolicyContext | ContextOf): Policies {
         ...imagePolicies(),
         ...runtimePolicies(contextOf),
         ...stackPolicies(contextOf),
+        ...ssoPolicies(contextOf),
     ];
 }

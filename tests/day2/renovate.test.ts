@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { catalog } from "../../catalog";
+import { authentikVersion } from "../../catalog/stacks/auth";
 import { repoRoot } from "../helpers/program";
 
 interface CustomManager {
@@ -135,5 +136,22 @@ describe("renovate.json", () => {
         ]);
         expect(groups["dev tooling"]).toEqual(expect.arrayContaining(["typescript", "jest", "eslint", "prettier"]));
         expect(groups["(own pull request)"]).toEqual(["zod"]);
+        expect(groups.Authentik).toEqual(["@goauthentik/api"]);
+    });
+
+    test("Authentik's image and @goauthentik/api: one group, one version", () => {
+        const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8")) as {
+            devDependencies: Record<string, string>;
+        };
+        const image = pins.find((pin) => pin.packageName === "ghcr.io/goauthentik/server");
+        expect(image?.currentValue).toBe(authentikVersion);
+        expect(pkg.devDependencies["@goauthentik/api"]).toBe(authentikVersion);
+        // The last rule that matches a package names its group (Renovate applies rules in order).
+        const groupOf = (name: string): string | undefined =>
+            config.packageRules
+                .filter((rule) => (rule.matchPackageNames ?? []).some((pattern) => glob(pattern).test(name)))
+                .pop()?.groupName;
+        expect(groupOf("ghcr.io/goauthentik/server")).toBe("Authentik");
+        expect(groupOf("@goauthentik/api")).toBe("Authentik");
     });
 });

@@ -58,7 +58,6 @@ export const allSecretKeys = [
     "deploySshPrivateKey",
     "cloudflareApiToken",
     "proxmoxApiToken",
-    "appdataBackupPingUrl",
     "appdataBackupPingUrlDockerProd01",
     "appdataBackupPingUrlAuthProd01",
     "appdataBackupPingUrlImmichProd01",
@@ -116,6 +115,11 @@ export interface LoadOptions {
     config?: Record<string, string>;
     /** Secret keys to leave out (to test a missing secret). */
     withoutSecrets?: string[];
+    /**
+     * Modules replaced for this load only (a changed catalog), by path relative to this file, e.g.
+     * "../../catalog/sso"; the factory runs in the load's own module registry.
+     */
+    modules?: Record<string, () => unknown>;
 }
 
 export interface Program {
@@ -158,6 +162,7 @@ export async function loadProgram(stack: StackName, options: LoadOptions = {}): 
     const resources: RecordedResource[] = [];
     let outputs: Record<string, unknown> = {};
     await jest.isolateModulesAsync(async () => {
+        for (const [path, factory] of Object.entries(options.modules ?? {})) jest.doMock(path, factory);
         const pulumi: typeof pulumiModule = await import("@pulumi/pulumi");
         const optionsByName = new Map<string, Omit<RecordedResource, "inputs" | "rawInputs" | "urn">>();
         await pulumi.runtime.setMocks(
@@ -217,6 +222,7 @@ export async function loadProgram(stack: StackName, options: LoadOptions = {}): 
         } catch (error) {
             throw new ProgramLoadError(error, resources.length + optionsByName.size);
         } finally {
+            for (const path of Object.keys(options.modules ?? {})) jest.dontMock(path);
             await pulumi.runtime.disconnect();
         }
         // Dynamic resources serialise their provider first and register after the rest.
@@ -252,9 +258,15 @@ function mockUrn(stack: StackName, parent: string, type: string, name: string): 
     return `urn:pulumi:${stack}::homelab::${parentType}${type}::${name}`;
 }
 
+/** What the mocks make a generated secret (the program's own RandomPassword or LocalSecret): a test finds it wherever it leaks. */
+export const dummyGenerated = (name: string): string => `dummy-generated-${name}-0f1e2d`;
+
 /** Provider-computed fields the program reads back. */
 function mockState(type: string, name: string): Record<string, unknown> {
     if (type === "docker:index/remoteImage:RemoteImage") return { imageId: `sha256:${name}` };
+    if (type === "random:index/randomPassword:RandomPassword" || type === "pulumi-nodejs:dynamic/homelab:LocalSecret") {
+        return { result: dummyGenerated(name) };
+    }
     return {};
 }
 

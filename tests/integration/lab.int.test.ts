@@ -3,6 +3,7 @@ import { execFileSync, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { parseDocument } from "yaml";
 import { catalog } from "../../catalog";
 import { everyHost, imageRef, type ServiceEntry } from "../../catalog/types";
 import { standInEndpoint } from "../../components/offline";
@@ -232,6 +233,88 @@ test("AutoKuma's monitor directory holds one monitor file per URL", async () => 
             .map((name) => `${name}.json`)
             .sort(),
     );
+});
+
+const blueprintOnHost = (): string => path.join(lab.appdata, "authentik-worker", "blueprints", "homelab.yaml");
+const blueprintInWorker = (): string =>
+    engine.docker("exec", "authentik-worker", "cat", "/blueprints/homelab/homelab.yaml");
+
+test("the worker sees the blueprint the catalog generates, and no secret is in it", () => {
+    const onHost = fs.readFileSync(blueprintOnHost(), "utf8");
+    // Read back through the engine: what the worker container sees at its blueprint mount.
+    expect(blueprintInWorker()).toBe(onHost.trimEnd());
+    expect(engine.inspect("authentik-worker").Mounts).toContainEqual(
+        expect.objectContaining({
+            Source: path.join(lab.appdata, "authentik-worker", "blueprints"),
+            Destination: "/blueprints/homelab",
+        }),
+    );
+    const parsed = parseDocument(onHost, {
+        customTags: [
+            { tag: "!KeyOf", resolve: (value: string) => `KeyOf ${value}` },
+            { tag: "!Env", resolve: (value: string) => `Env ${value}` },
+            { tag: "!Find", collection: "seq", resolve: () => "Find" },
+        ],
+    });
+    expect(parsed.errors).toEqual([]);
+    const { entries } = parsed.toJS() as {
+        entries: { model: string; state: string; identifiers: Record<string, unknown> }[];
+    };
+    const providers = entries
+        .filter((entry) => entry.model === "authentik_providers_proxy.proxyprovider" && entry.state === "present")
+        .map((entry) => entry.identifiers.name);
+    expect(providers.sort()).toEqual(
+        services
+            .filter((entry) => entry.route?.forwardAuth === true)
+            .map((entry) => `${entry.name}-forward-auth`)
+            .sort(),
+    );
+    // The client secrets reach the worker and the apps as secret variables, never the file.
+    const envOf = (name: string): Record<string, string> =>
+        Object.fromEntries(
+            engine
+                .inspect(name)
+                .Config.Env.map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]),
+        );
+    const secret = envOf("authentik-worker").HOMELAB_OIDC_HOMARR_CLIENT_SECRET ?? "";
+    expect(secret).toMatch(/^[0-9a-f]{64}$/);
+    expect(envOf("homarr").AUTH_OIDC_CLIENT_SECRET).toBe(secret);
+    expect(onHost).not.toContain(secret);
+    expect(onHost).toContain('client_secret: !Env "HOMELAB_OIDC_HOMARR_CLIENT_SECRET"');
+    // Immich's settings document (with its client secret) is a tmpfs inside the container, no host file.
+    expect(JSON.parse(engine.docker("inspect", "--format", "{{json .HostConfig.Tmpfs}}", "immich-server"))).toEqual({
+        "/run/homelab": "rw,noexec,nosuid,size=1m,mode=1777",
+    });
+    const settings = JSON.parse(envOf("immich-server").HOMELAB_SECRET_IMMICH_CONFIG ?? "{}") as {
+        oauth?: { clientSecret?: string };
+    };
+    expect(settings.oauth?.clientSecret).toBe(envOf("authentik-worker").HOMELAB_OIDC_IMMICH_CLIENT_SECRET);
+});
+
+test("a catalog change rewrites the blueprint and replaces no container", async () => {
+    const ssoFile = path.join(project, "catalog", "sso.ts");
+    const source = fs.readFileSync(ssoFile, "utf8");
+    const marker = "export const retired: readonly RetiredService[] = [";
+    expect(source).toContain(marker);
+    fs.writeFileSync(
+        ssoFile,
+        source.replace(
+            marker,
+            `${marker}\n    { service: "it-retired", reason: "left the catalog in the real-engine test" },`,
+        ),
+    );
+    const before = containerIds();
+    expect(await plannedContainerChanges()).toEqual({});
+    const preview = await stack.preview();
+    expect(Object.entries(preview.changeSummary).filter(([op]) => op !== "same")).toEqual([["update", 1]]);
+    await stack.up({ onOutput: () => undefined });
+    expect(containerIds()).toEqual(before);
+    expect(blueprintInWorker()).toContain('slug: "it-retired"');
+    expect(fs.readFileSync(blueprintOnHost(), "utf8")).toContain('name: "it-retired-forward-auth"');
+    // Staged beside the watched directory and renamed into it: nothing else is left there.
+    expect(fs.readdirSync(path.dirname(blueprintOnHost())).filter((name) => !name.startsWith("."))).toEqual([
+        "homelab.yaml",
+    ]);
 });
 
 test("a second preview plans no change and refresh finds no drift", async () => {

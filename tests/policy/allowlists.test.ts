@@ -17,6 +17,7 @@ describe.each<StackName>(["lab", "prod"])("the %s stack's allowlists", (stack) =
             ...allowed.capabilities,
             ...allowed.devices,
             ...allowed.identityExceptions,
+            ...allowed.unguardedRoutes,
         ].map((item) => item.reason);
         expect(reasons.filter((reason) => reason.trim().length < 10)).toEqual([]);
     });
@@ -48,6 +49,10 @@ describe.each<StackName>(["lab", "prod"])("the %s stack's allowlists", (stack) =
             "traefik 443/tcp",
             "traefik 80/tcp",
         ]);
+    });
+
+    it("let only Calibre-Web-Automated and Plex route internally without forward-auth or OIDC", () => {
+        expect(allowed.unguardedRoutes.map((item) => item.service).sort()).toEqual(["calibre-web-automated", "plex"]);
     });
 
     it("list the external hostnames and the stateful services", () => {

@@ -18,6 +18,7 @@ const expected = [
     "no-privileged-containers",
     "published-ports-allowlist",
     "restart-policy",
+    "routes-behind-sign-in",
     "secret-env-from-secrets",
     "service-identity",
     "stateful-resources-protected",

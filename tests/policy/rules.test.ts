@@ -232,7 +232,10 @@ describe("identity, secrets, restart, health", () => {
         const perLine = (plainKey: boolean) =>
             changed("lab", "homarr", (c) => {
                 c.rawInputs.envs = envs(c).map((line) =>
-                    line.startsWith("SECRET_ENCRYPTION_KEY=") && !plainKey ? secret(line) : line,
+                    (line.startsWith("SECRET_ENCRYPTION_KEY=") && !plainKey) ||
+                    line.startsWith("AUTH_OIDC_CLIENT_SECRET=")
+                        ? secret(line)
+                        : line,
                 );
             });
         expect(await check("lab", perLine(false))).toEqual([]);
@@ -378,5 +381,80 @@ describe("stack-level rules", () => {
                 "docker-prod-02 (proxmoxve:index/vmLegacy:VmLegacy) has no provider; pass the host's provider",
             ],
         ]);
+    });
+});
+
+describe("single sign-on", () => {
+    /** The stack's recorded resources (copies), with `change` applied to the resource named `name`. */
+    function withResource(stack: StackName, name: string, change: (resource: RecordedInput) => void): RecordedInput[] {
+        const resources = structuredClone(program(stack).resources) as RecordedInput[];
+        const found = resources.find((r) => r.name === name);
+        if (found === undefined) throw new Error(`no resource ${name} in ${stack}`);
+        change(found);
+        return resources;
+    }
+
+    it("reports an internal route whose forward-auth label is gone", async () => {
+        const violations = await check(
+            "lab",
+            changed("lab", "sonarr", (c) => {
+                c.rawInputs.labels = (c.rawInputs.labels as { label: string; value: string }[]).filter(
+                    (l) => !l.label.endsWith(".middlewares"),
+                );
+            }),
+        );
+        expect(fired(violations)).toEqual(["routes-behind-sign-in"]);
+        expect(violations[0]?.message).toBe(
+            "sonarr: routed at Host(`sonarr.giohosted.localhost`) without forward-auth, and it does not sign in with " +
+                "Authentik (sso.oidc); allowed only for calibre-web-automated (its own login, which Shelfmark reuses " +
+                "(CWA_DB_PATH) and e-readers' OPDS and Kobo sync use; those clients cannot follow a forward-auth " +
+                "redirect); plex (Plex apps sign in with plex.tv accounts and cannot follow a forward-auth redirect); " +
+                "put it behind forward-auth, give it sso.oidc, or record the reason in catalog/policy.ts " +
+                "(recordedReasons.unguardedRoutes)",
+        );
+    });
+
+    it("reports a route in Traefik's file document that bypasses the middleware", async () => {
+        const document = (content: string): string => {
+            const parsed = JSON.parse(content) as {
+                http: { routers: Record<string, { rule: string; service: string; middlewares?: string[] }> };
+            };
+            parsed.http.routers.sonarr = { rule: "Host(`sonarr.giohosted.com`)", service: "sonarr" };
+            return JSON.stringify(parsed);
+        };
+        const lab = await check(
+            "lab",
+            withResource("lab", "traefik-routes-write", (r) => {
+                r.rawInputs.content = document(String(r.rawInputs.content));
+            }),
+        );
+        expect(fired(lab)).toEqual(["routes-behind-sign-in"]);
+        expect(lab[0]?.message).toMatch(/^sonarr: routed at Host\(`sonarr.giohosted.com`\) without forward-auth/);
+        const prod = await check(
+            "prod",
+            withResource("prod", "traefik-routes-write", (r) => {
+                r.rawInputs.stdin = document(String(r.rawInputs.stdin));
+            }),
+        );
+        expect(fired(prod)).toEqual(["routes-behind-sign-in"]);
+    });
+
+    it("lets a public route, an OIDC app and a recorded exception through", async () => {
+        // Seerr is external (its own login, through the tunnel), Homarr signs in with OIDC, Plex is recorded.
+        for (const name of ["seerr", "homarr", "plex"]) {
+            const entry = catalog.find((candidate) => candidate.name === name);
+            expect([name, entry?.route?.forwardAuth]).toEqual([name, false]);
+        }
+        expect(await check("prod", program("prod").resources)).toEqual([]);
+        // The same routes are reported once the catalog no longer says why.
+        const homarr = catalog.find((candidate) => candidate.name === "homarr");
+        if (homarr === undefined) throw new Error("no homarr");
+        const withoutOidc = catalog.map((entry) => (entry === homarr ? { ...homarr, sso: undefined } : entry));
+        const violations = await runPolicies(
+            homelabPolicies(policyContext("lab", stackSettings("lab"), withoutOidc)),
+            program("lab").resources,
+        );
+        expect(fired(violations)).toEqual(["routes-behind-sign-in"]);
+        expect(violations.map((v) => v.message.split(":")[0])).toEqual(["homarr"]);
     });
 });
