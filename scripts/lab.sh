@@ -9,9 +9,7 @@ action="${1:-up}"
 shift || true
 
 source scripts/lib/node.sh
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci
-fi
+homelab_ensure_node_modules
 lab_dir="${HOMELAB_LAB_DIR:-$PWD/.lab}"
 config="$lab_dir/Pulumi.lab.yaml"
 # The lab's config file, and the engine (and images, before up) checked before Pulumi runs: a

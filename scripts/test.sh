@@ -7,9 +7,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/lib/node.sh
 
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci
-fi
+homelab_ensure_node_modules
 results="$(mktemp -d)"
 trap 'rm -rf "$results"' EXIT
 

@@ -1,4 +1,5 @@
-# Sourced, not run: puts Node.js 22 first on PATH whatever the machine ships.
+# Sourced, not run: puts Node.js 22 first on PATH whatever the machine ships, and defines
+# homelab_ensure_node_modules.
 # The version is the one in .nvmrc; the binary comes from the npm registry's `node`
 # package into a cache outside the repository, so a fresh machine needs only npm.
 homelab_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -18,3 +19,13 @@ case "$(node --version 2>/dev/null)" in
     export PATH="$homelab_node_dir/node_modules/node/bin:$PATH"
     ;;
 esac
+
+# Installs node_modules from the lock file when it is missing or older than the lock file. A
+# linked node_modules (a test's copy of the project) belongs to another checkout: `npm ci` would
+# empty the link's target, so it is never reinstalled from here.
+homelab_ensure_node_modules() {
+  if [ -L node_modules ]; then return 0; fi
+  if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    npm ci
+  fi
+}
