@@ -11,7 +11,7 @@ homelab_ensure_node_modules
 results="$(mktemp -d)"
 trap 'rm -rf "$results"' EXIT
 
-echo "== typecheck" && npx tsc --noEmit
+echo "== typecheck" && npx tsc --noEmit -p tsconfig.check.json
 echo "== lint" && npx eslint . && npx prettier --check .
 echo "== docs are generated from the catalog" && npm run --silent docs -- --check
 echo "== unit and policy tests" && npx jest --ci --json --outputFile="$results/unit.json" "$@"
