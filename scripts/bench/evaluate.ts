@@ -50,7 +50,9 @@ async function evaluate(size: number): Promise<{ ms: number; resources: number }
 }
 
 async function main(): Promise<void> {
-    for (const size of [10, 100, 1000]) {
+    // `evaluate.ts 1000 2000` measures only those sizes.
+    const sizes = process.argv.slice(2).map(Number);
+    for (const size of sizes.length > 0 ? sizes : [10, 100, 1000, 2000]) {
         const { ms, resources } = await evaluate(size);
         console.log(
             `mocks evaluation: ${String(size).padStart(4)} services → ${resources} resources in ${ms.toFixed(0)} ms`,
