@@ -1,6 +1,6 @@
 /**
  * docs/services.md from the catalog and Pulumi.prod.yaml: every service with its stack, host, URL,
- * exposure, forward-auth and image pin, and a Mermaid diagram of hosts → stacks → services with
+ * exposure, Authentik sign-in (forward-auth or the app's own OIDC) and image pin, and a Mermaid diagram of hosts → stacks → services with
  * the tunnel path of the external hostnames.
  *
  *   npm run docs              writes docs/services.md
@@ -9,6 +9,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { catalog } from "../catalog";
+import { ssoKindOf } from "../catalog/sso";
 import { everyHost, hostNames, imageRef, stackNames, type ServiceEntry } from "../catalog/types";
 import type { Settings } from "../config/schema";
 import { hostSummary, urlOf } from "../components/outputs";
@@ -43,11 +44,11 @@ function serviceTable(services: readonly ServiceEntry[], settings: Settings): st
             host,
             urlOf(entry, settings) ?? "—",
             exposure,
-            route === undefined ? "—" : route.forwardAuth ? "yes" : "no",
+            route === undefined ? "—" : (ssoKindOf(entry) ?? "none"),
             `\`${imageRef(entry.image)}\``,
         ];
     });
-    return table(["service", "stack", "host", "URL", "exposure", "forward-auth", "image pin"], rows);
+    return table(["service", "stack", "host", "URL", "exposure", "sign-in (Authentik)", "image pin"], rows);
 }
 
 function hostTable(services: readonly ServiceEntry[], settings: Settings): string[] {

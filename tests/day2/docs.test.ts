@@ -13,13 +13,15 @@ describe("docs/services.md", () => {
         expect(fs.readFileSync(docsFile, "utf8")).toBe(generated);
     });
 
-    test("one row per enabled service, with its URL, exposure, forward-auth and pinned image", () => {
+    test("one row per enabled service, with its URL, exposure, Authentik sign-in and pinned image", () => {
         const rows = generated.split("\n").filter((line) => /^\| .+ \(`[a-z0-9-]+`\)/.test(line));
         expect(rows).toHaveLength(enabled.length);
         expect(generated).toMatch(
-            /\| Seerr \(`seerr`\) +\| arr +\| docker-prod-01 \(192\.168\.30\.11\) +\| https:\/\/request\.giohosted\.com +\| external +\| no +\| `ghcr\.io\/seerr-team\/seerr:v3\.1\.0` +\|/,
+            /\| Seerr \(`seerr`\) +\| arr +\| docker-prod-01 \(192\.168\.30\.11\) +\| https:\/\/request\.giohosted\.com +\| external +\| none +\| `ghcr\.io\/seerr-team\/seerr:v3\.1\.0` +\|/,
         );
-        expect(generated).toMatch(/\| Plex Media Server \(`plex`\) .*\| internal, port 32400 forwarded +\|/);
+        expect(generated).toMatch(/\| Plex Media Server \(`plex`\) .*\| internal, port 32400 forwarded +\| none +\|/);
+        expect(generated).toMatch(/\| Homarr \(`homarr`\) .*\| internal +\| oidc +\|/);
+        expect(generated).toMatch(/\| Sonarr \(TV\) \(`sonarr`\) .*\| internal +\| forward-auth +\|/);
     });
 
     test("the diagram nests services in stacks in hosts and draws the tunnel path of every external hostname", () => {
