@@ -47,7 +47,8 @@ function labOverrides(): Record<string, string> {
     const hosts = Object.fromEntries(
         Object.entries(stackSettings("lab").hosts).map(([name, host]) => [
             name,
-            { address, dockerHost: engine.dockerHost, devices: host.devices, hostNetwork: false },
+            // The lab's host settings (Docker 20.10: no healthcheck start interval), on this engine.
+            { ...host, address, dockerHost: engine.dockerHost, hostNetwork: false },
         ]),
     );
     return {

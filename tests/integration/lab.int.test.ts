@@ -31,14 +31,7 @@ function labConfig(offline: Record<string, unknown>): Record<string, { value: st
     const hosts = Object.fromEntries(
         Object.entries(stackSettings("lab").hosts).map(([name, host]) => [
             name,
-            {
-                address: host.address,
-                dockerHost: engine.dockerHost,
-                devices: host.devices,
-                hostNetwork: false,
-                healthcheckStartInterval: host.healthcheckStartInterval,
-                createDataDirectories: host.createDataDirectories,
-            },
+            { ...host, dockerHost: engine.dockerHost, hostNetwork: false },
         ]),
     );
     return {
