@@ -23,9 +23,12 @@ esac
 # Installs node_modules from the lock file when it is missing or older than the lock file. A
 # linked node_modules (a test's copy of the project) belongs to another checkout: `npm ci` would
 # empty the link's target, so it is never reinstalled from here.
+# patches/ are applied explicitly: npm may be configured with ignore-scripts (this machine's is),
+# which skips the postinstall hook; patch-package leaves an applied patch as it is.
 homelab_ensure_node_modules() {
   if [ -L node_modules ]; then return 0; fi
   if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     npm ci
   fi
+  npx --no-install patch-package >/dev/null
 }
