@@ -1,5 +1,5 @@
 /**
- * patches/@pulumi+pulumi+*.patch (applied by `npm ci` through patch-package): the SDK keeps a stack
+ * patches/@pulumi+pulumi+*.patch (applied by patch-package after `npm ci`): the SDK keeps a stack
  * trace on every promise it tracks for its leak report, and used to format it on the spot, once
  * per output property. The patch formats it only when the report reads it.
  */
