@@ -283,3 +283,17 @@ async function resolveOutputs(
     );
     return Object.fromEntries(entries);
 }
+
+/** Loads both stacks once for a test file (in its beforeAll); the returned function reads them. */
+export function bothStacks(): (stack: StackName) => Program {
+    const programs: Partial<Record<StackName, Program>> = {};
+    beforeAll(async () => {
+        programs.lab = await loadProgram("lab");
+        programs.prod = await loadProgram("prod");
+    });
+    return (stack) => {
+        const loaded = programs[stack];
+        if (loaded === undefined) throw new Error(`${stack} not loaded`);
+        return loaded;
+    };
+}

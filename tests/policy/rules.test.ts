@@ -2,23 +2,13 @@ import { catalog } from "../../catalog";
 import { policyContext } from "../../policy/context";
 import { homelabPolicies } from "../../policy/rules";
 import { runPolicies, type RecordedInput, type Violation } from "../../policy/testing";
-import { loadProgram, stackSettings, type Program, type StackName } from "../helpers/program";
+import { bothStacks, stackSettings, type StackName } from "../helpers/program";
 
 const containerType = "docker:index/container:Container";
 const imageType = "docker:index/remoteImage:RemoteImage";
 const secret = (value: unknown) => ({ "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value });
 
-const programs: Partial<Record<StackName, Program>> = {};
-beforeAll(async () => {
-    programs.lab = await loadProgram("lab");
-    programs.prod = await loadProgram("prod");
-});
-
-function program(stack: StackName): Program {
-    const loaded = programs[stack];
-    if (loaded === undefined) throw new Error(`${stack} not loaded`);
-    return loaded;
-}
+const program = bothStacks();
 
 function policies(stack: StackName, overrides: Record<string, string> = {}) {
     return homelabPolicies(policyContext(stack, stackSettings(stack, overrides), catalog));

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { parseDocument } from "yaml";
 import type { ServiceEntry } from "../../catalog/types";
 import {
+    bothStacks,
     dummyGenerated,
     dummySecret,
     loadProgram,
@@ -16,17 +17,7 @@ import { containerNamed, envOf, labelsOf, secretEnvNames } from "../helpers/serv
 const watchedFileType = "pulumi-nodejs:dynamic/homelab:LocalWatchedFile";
 const commandType = "command:remote:Command";
 
-const programs: Partial<Record<StackName, Program>> = {};
-beforeAll(async () => {
-    programs.lab = await loadProgram("lab");
-    programs.prod = await loadProgram("prod");
-});
-
-function program(stack: StackName): Program {
-    const loaded = programs[stack];
-    if (loaded === undefined) throw new Error(`${stack} not loaded`);
-    return loaded;
-}
+const program = bothStacks();
 
 function container(stack: StackName, name: string): RecordedResource {
     const [found, ...others] = containerNamed(program(stack), name);
