@@ -1,7 +1,7 @@
 import { catalog } from "../catalog";
-import type { ServiceEntry } from "../catalog/types";
 import { uptimeMonitors, type Monitor } from "../components/monitoring/monitors";
 import { loadProgram, stackSettings, type Program } from "./helpers/program";
+import { whoamiEntry } from "./helpers/services";
 
 const services = catalog.filter((entry) => entry.enabled !== false);
 
@@ -81,20 +81,8 @@ describe("Uptime Kuma's monitors come from the catalog", () => {
         expect(stdin).toContain('"dns_resolve_type": "CNAME"');
     });
 
-    test("adding a routed service adds its monitor; removing it removes it", () => {
-        const extra: ServiceEntry = {
-            name: "whoami",
-            title: "whoami",
-            stack: "infra",
-            host: "docker-prod-01",
-            image: { repository: "docker.io/traefik/whoami", tag: "v1.10" },
-            port: 80,
-            route: { subdomain: "whoami", exposure: "internal", forwardAuth: false },
-            user: { kind: "user" },
-            mounts: [],
-            health: { kind: "http", port: 80, path: "/health", client: "wget" },
-            networking: { mode: "bridge", proxy: true, internal: false },
-        };
+    test("adding a routed service adds exactly its monitor", () => {
+        const extra = whoamiEntry();
         const settings = stackSettings("prod");
         const before = Object.keys(uptimeMonitors(services, settings));
         const after = uptimeMonitors([...services, extra], settings);

@@ -135,3 +135,21 @@ export function expectService(program: Program, settings: Settings, entry: Servi
         expect(keptSecret).toContain(variable);
     }
 }
+
+/** A routed service that is not in the catalog (traefik/whoami), for tests that add one entry. */
+export function whoamiEntry(overrides: Partial<ServiceEntry> = {}): ServiceEntry {
+    return {
+        name: "whoami",
+        title: "whoami",
+        stack: "infra",
+        host: "docker-prod-01",
+        image: { repository: "docker.io/traefik/whoami", tag: "v1.10" },
+        port: 80,
+        route: { subdomain: "whoami", exposure: "internal", forwardAuth: false },
+        user: { kind: "user" },
+        mounts: [],
+        health: { kind: "http", port: 80, path: "/health", client: "wget" },
+        networking: { mode: "bridge", proxy: true, internal: false },
+        ...overrides,
+    };
+}

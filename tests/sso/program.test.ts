@@ -12,7 +12,7 @@ import {
     type RecordedResource,
     type StackName,
 } from "../helpers/program";
-import { containerNamed, envOf, labelsOf, secretEnvNames } from "../helpers/services";
+import { containerNamed, envOf, labelsOf, secretEnvNames, whoamiEntry } from "../helpers/services";
 
 const watchedFileType = "pulumi-nodejs:dynamic/homelab:LocalWatchedFile";
 const commandType = "command:remote:Command";
@@ -171,19 +171,10 @@ describe.each<[StackName, string]>([
 });
 
 describe("a catalog change", () => {
-    const whoami: ServiceEntry = {
-        name: "whoami",
-        title: "whoami",
+    const whoami = whoamiEntry({
         stack: "monitoring",
-        host: "docker-prod-01",
-        image: { repository: "docker.io/traefik/whoami", tag: "v1.10" },
-        port: 80,
         route: { subdomain: "whoami", exposure: "internal", forwardAuth: true },
-        user: { kind: "user" },
-        mounts: [],
-        health: { kind: "http", port: 80, path: "/health", client: "wget" },
-        networking: { mode: "bridge", proxy: true, internal: false },
-    };
+    });
 
     /** Every resource's inputs by type and name, except the blueprint file's. */
     function others(loaded: Program): Map<string, string> {
