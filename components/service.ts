@@ -5,13 +5,14 @@ import { resolve, type PublishedPort, type ServiceEntry } from "../catalog/types
 import type { DockerHost } from "../hosts/docker";
 import { runtimeImage } from "./offline";
 import { healthcheckFor, ownershipLabels, plainEnv, tmpfsOptions, traefikLabels, userFor, volumesFor } from "./spec";
+import { secretOf, type Secrets } from "../config/load";
 
 export interface ServiceContainerArgs {
     entry: ServiceEntry;
     host: DockerHost;
     settings: Settings;
     /** Secret config values by key; the entry's `secretEnv` picks from these. */
-    secrets: Readonly<Record<string, pulumi.Output<string>>>;
+    secrets: Secrets;
     /** Bridge networks to join, the first one being the container's network mode. */
     networks: readonly docker.Network[];
     /** For `namespace` networking: the container whose network namespace this one joins. */
@@ -44,11 +45,9 @@ export class ServiceContainer extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        const secretEnv = Object.entries(resolve(entry.secretEnv, settings, {})).map(([variable, key]) => {
-            const value = args.secrets[key];
-            if (value === undefined) throw new Error(`${entry.name}: secret ${key} was not loaded`);
-            return pulumi.secret(pulumi.interpolate`${variable}=${value}`);
-        });
+        const secretEnv = Object.entries(resolve(entry.secretEnv, settings, {})).map(([variable, key]) =>
+            pulumi.secret(pulumi.interpolate`${variable}=${secretOf(args.secrets, key, entry.name)}`),
+        );
         const env = Object.entries({ ...plainEnv(entry, settings), ...runtime.env }).map(
             ([variable, value]) => `${variable}=${value}`,
         );

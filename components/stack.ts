@@ -4,6 +4,7 @@ import type { Settings } from "../config/schema";
 import { edgeHost, everyHost, hostNames, type HostName, type ServiceEntry, type StackName } from "../catalog/types";
 import type { DockerHost } from "../hosts/docker";
 import { ServiceContainer } from "./service";
+import type { Secrets } from "../config/load";
 
 export interface ServiceStackArgs {
     stack: StackName;
@@ -11,7 +12,7 @@ export interface ServiceStackArgs {
     entries: readonly ServiceEntry[];
     hosts: Readonly<Partial<Record<HostName, DockerHost>>>;
     settings: Settings;
-    secrets: Readonly<Record<string, pulumi.Output<string>>>;
+    secrets: Secrets;
     /** What containers on a host wait for (its bootstrap, in prod). */
     hostReadiness?: Readonly<Partial<Record<HostName, pulumi.Resource[]>>>;
 }

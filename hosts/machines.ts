@@ -1,6 +1,6 @@
 import * as proxmox from "@muhlba91/pulumi-proxmoxve";
 import * as pulumi from "@pulumi/pulumi";
-import type { SecretRequest } from "../config/load";
+import { secretOf, type SecretRequest, type Secrets } from "../config/load";
 import type { Settings } from "../config/schema";
 import type { HostName, ServiceEntry } from "../catalog/types";
 import { AppdataBackup, PlexBackup, ZfsSnapshots } from "./backups";
@@ -52,13 +52,7 @@ export function machineSecretRequests(settings: Settings): SecretRequest[] {
 
 export interface MachinesArgs {
     settings: Settings;
-    secrets: Readonly<Record<string, pulumi.Output<string>>>;
-}
-
-function secretOf(secrets: MachinesArgs["secrets"], key: string): pulumi.Output<string> {
-    const value = secrets[key];
-    if (value === undefined) throw new Error(`machines: secret ${key} was not loaded`);
-    return value;
+    secrets: Secrets;
 }
 
 /**
@@ -92,7 +86,7 @@ export class Machines extends pulumi.ComponentResource {
                 `${name}-proxmox`,
                 {
                     endpoint: config.endpoint,
-                    apiToken: secretOf(secrets, proxmoxTokenSecret),
+                    apiToken: secretOf(secrets, proxmoxTokenSecret, "machines"),
                     insecure: config.insecure,
                 },
                 { parent: this },
@@ -122,7 +116,7 @@ export class Machines extends pulumi.ComponentResource {
                     {
                         plan: appdataBackupPlan(settings, host, appdata.onCalendar),
                         connection: connectionTo(host),
-                        pingUrl: secretOf(secrets, appdataPingSecret(host)),
+                        pingUrl: secretOf(secrets, appdataPingSecret(host), "machines"),
                         after: this.readiness[host] ?? [],
                     },
                     { parent: this },
@@ -136,7 +130,7 @@ export class Machines extends pulumi.ComponentResource {
                 {
                     plan: plexBackupPlan(settings, plex),
                     connection: connectionTo(plex.host),
-                    pingUrl: secretOf(secrets, plexPingSecret),
+                    pingUrl: secretOf(secrets, plexPingSecret, "machines"),
                 },
                 { parent: this },
             );
@@ -148,7 +142,7 @@ export class Machines extends pulumi.ComponentResource {
                 {
                     plan: snapshotPlan(snapshots),
                     connection: connectionTo(snapshots.host),
-                    pingUrl: secretOf(secrets, snapshotPingSecret),
+                    pingUrl: secretOf(secrets, snapshotPingSecret, "machines"),
                 },
                 { parent: this },
             );

@@ -1,5 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
-import type { SecretRequest } from "../config/load";
+import type { SecretRequest, Secrets } from "../config/load";
 import type { Settings } from "../config/schema";
 
 export const sshKeySecret = "deploySshPrivateKey";
@@ -9,7 +9,7 @@ export interface SshAccess {
     /** SSH credentials for commands on a host reached over SSH; undefined for a local engine. */
     forHost(
         endpoint: string,
-        secrets: Readonly<Record<string, pulumi.Output<string>>>,
+        secrets: Secrets,
     ): { user: string; privateKey: pulumi.Output<string> } | undefined;
 }
 

@@ -1,11 +1,9 @@
-import * as fs from "node:fs";
 import * as path from "node:path";
-import * as pulumi from "@pulumi/pulumi";
-import { parse } from "yaml";
 import { catalog } from "../catalog";
 import { guardrails, type Guardrails } from "../catalog/policy";
 import type { ServiceEntry } from "../catalog/types";
-import { loadSettings } from "../config/load";
+import { loadSettings, settingsOfStackFile } from "../config/load";
+import { readStackFile, stackFilePath } from "../config/stack-file";
 import type { Settings } from "../config/schema";
 
 /** What the rules judge against: the stack being previewed, its settings and the catalog's allowlists. */
@@ -45,15 +43,7 @@ const projectDir = path.resolve(__dirname, "..");
  */
 function settingsOf(stack: string): Settings {
     if ((process.env.PULUMI_CONFIG ?? "") === "") {
-        const file = path.join(projectDir, `Pulumi.${stack}.yaml`);
-        const document = parse(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null;
-        const config = Object.fromEntries(
-            Object.entries(document?.config ?? {}).map(([key, value]) => [
-                key,
-                typeof value === "string" ? value : JSON.stringify(value),
-            ]),
-        );
-        pulumi.runtime.setAllConfig(config);
+        return settingsOfStackFile(readStackFile(stackFilePath(projectDir, stack)));
     }
     return loadSettings();
 }

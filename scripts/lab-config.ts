@@ -7,22 +7,18 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parse, stringify } from "yaml";
+import { stringify } from "yaml";
 import { catalog } from "../catalog";
 import { catalogSecretRequests } from "../catalog/secrets";
-import { settingsSchema } from "../config/schema";
+import { settingsOfStackFile } from "../config/load";
+import { isSecureValue, readStackFile, stackFilePath, type StackFile } from "../config/stack-file";
 import { checkEngine, checkImages, labSockets, PreflightError } from "./lab-preflight";
-
-interface StackFile {
-    encryptionsalt?: string;
-    config: Record<string, unknown>;
-}
 
 const output = process.argv[2];
 const action = process.argv[3];
 if (output === undefined) throw new Error("usage: lab-config.ts <output file> [action]");
-const committed = parse(fs.readFileSync(path.join(__dirname, "..", "Pulumi.lab.yaml"), "utf8")) as StackFile;
-const previous = fs.existsSync(output) ? (parse(fs.readFileSync(output, "utf8")) as StackFile) : undefined;
+const committed = readStackFile(stackFilePath(path.join(__dirname, ".."), "lab"));
+const previous = fs.existsSync(output) ? readStackFile(output) : undefined;
 
 const config: Record<string, unknown> = { ...committed.config };
 const dockerHost = process.env.DOCKER_HOST;
@@ -36,22 +32,14 @@ if (standIn) {
     config["homelab:offline"] = { standInImage: standIn, keep };
 }
 
-const isSecure = (value: unknown): boolean => typeof value === "object" && value !== null && "secure" in value;
 for (const [key, value] of Object.entries(previous?.config ?? {})) {
-    if (isSecure(value)) config[key] = value;
+    if (isSecureValue(value)) config[key] = value;
 }
 const file: StackFile = { ...(previous?.encryptionsalt ? { encryptionsalt: previous.encryptionsalt } : {}), config };
 fs.mkdirSync(path.dirname(output), { recursive: true });
 fs.writeFileSync(output, stringify(file));
 
-const isSecureEntry = ([, value]: [string, unknown]): boolean => isSecure(value);
-const settings = settingsSchema.parse(
-    Object.fromEntries(
-        Object.entries(config)
-            .filter((item) => !isSecureEntry(item))
-            .map(([key, value]) => [key.replace(/^homelab:/, ""), value]),
-    ),
-);
+const settings = settingsOfStackFile(file);
 const services = catalog.filter((entry) => entry.enabled !== false);
 
 async function preflight(): Promise<void> {

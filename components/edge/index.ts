@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { isPlaceholder } from "../../config/cloudflare";
 import { show } from "../../config/errors";
-import type { SecretRequest } from "../../config/load";
+import { secretOf, type SecretRequest, type Secrets } from "../../config/load";
 import type { Settings } from "../../config/schema";
 import { edgeHost, type ServiceEntry } from "../../catalog/types";
 import { DynamicProvider } from "../dynamic-provider";
@@ -53,14 +53,8 @@ export function edgeProvidedSecrets(settings: Settings): string[] {
 
 export interface EdgeArgs {
     settings: Settings;
-    secrets: Readonly<Record<string, pulumi.Output<string>>>;
+    secrets: Secrets;
     services: readonly ServiceEntry[];
-}
-
-function secretOf(secrets: EdgeArgs["secrets"], key: string): pulumi.Output<string> {
-    const value = secrets[key];
-    if (value === undefined) throw new Error(`edge: secret ${key} was not loaded`);
-    return value;
 }
 
 /**
@@ -70,7 +64,7 @@ function secretOf(secrets: EdgeArgs["secrets"], key: string): pulumi.Output<stri
  */
 export class Edge extends pulumi.ComponentResource {
     /** The tunnel token for the cloudflared container; secret, and never an output. */
-    public readonly providedSecrets: Readonly<Record<string, pulumi.Output<string>>>;
+    public readonly providedSecrets: Secrets;
     public readonly externalUrls: pulumi.Output<Record<string, string>>;
     /** null where the edge is off (the lab): a stack output, unlike undefined, shows as such. */
     public readonly tunnelId: pulumi.Output<string | null>;
@@ -103,7 +97,7 @@ export class Edge extends pulumi.ComponentResource {
 
         const cf = new cloudflare.Provider(
             `${name}-cloudflare`,
-            { apiToken: secretOf(secrets, "cloudflareApiToken") },
+            { apiToken: secretOf(secrets, "cloudflareApiToken", "edge") },
             { parent: this },
         );
         const randomness = new random.Provider(`${name}-random`, {}, { parent: this });
@@ -149,8 +143,8 @@ export class Edge extends pulumi.ComponentResource {
             `${name}-split-horizon`,
             {
                 url: settings.adguard.originUrl,
-                username: secretOf(secrets, "adguardUsername"),
-                password: secretOf(secrets, "adguardPassword"),
+                username: secretOf(secrets, "adguardUsername", "edge"),
+                password: secretOf(secrets, "adguardPassword", "edge"),
                 domain: `*.${settings.domain}`,
                 answer: edge.address,
             },

@@ -9,6 +9,7 @@ import { DynamicProvider } from "../dynamic-provider";
 import { blueprintYaml, ssoBlueprint } from "./blueprint";
 import { BlueprintFile } from "./file";
 import { LocalSecret } from "./local";
+import type { Secrets } from "../../config/load";
 
 export interface SingleSignOnArgs {
     /** The whole catalog: a routed entry that is switched off loses its Authentik objects too. */
@@ -36,7 +37,7 @@ export interface SingleSignOnArgs {
  */
 export class SingleSignOn extends pulumi.ComponentResource {
     /** Secret key → secret value, for the containers' `secretEnv` (never an output). */
-    public readonly providedSecrets: Readonly<Record<string, pulumi.Output<string>>>;
+    public readonly providedSecrets: Secrets;
     /** The blueprint as written; plain text by construction. */
     public readonly blueprint: string;
 
