@@ -8,7 +8,7 @@
 import * as path from "node:path";
 import type * as pulumiModule from "@pulumi/pulumi";
 import { plainConfigOf, readStackFile, stackFilePath } from "../../config/stack-file";
-import { allSecretKeys, isSecretValue, recordRun } from "../helpers/mock-run";
+import { allSecretKeys, isSecretValue, recordRun } from "../../scripts/lib/mock-run";
 
 /** Secrets as `{secret: value}`; a dynamic provider's serialised code as its marker (it moves with any refactor and the engine does not diff it). */
 function canonical(value: unknown, key = ""): unknown {

@@ -3,9 +3,9 @@ import type * as pulumiModule from "@pulumi/pulumi";
 import { settingsOfStackFile } from "../../config/load";
 import type { Settings } from "../../config/schema";
 import { plainConfigOf, readStackFile, stackFilePath } from "../../config/stack-file";
-import { allSecretKeys, recordRun, type RecordedResource, type RecordedRun } from "./mock-run";
+import { allSecretKeys, recordRun, type RecordedResource, type RecordedRun } from "../../scripts/lib/mock-run";
 
-export * from "./mock-run";
+export * from "../../scripts/lib/mock-run";
 
 export type StackName = "prod" | "lab";
 export const repoRoot = path.resolve(__dirname, "../..");

@@ -2,8 +2,9 @@ import type * as pulumiModule from "@pulumi/pulumi";
 
 /**
  * One run of the program under Pulumi mocks that records every resource with its inputs and
- * options. No jest here: the unit tests wrap it in their own module registry (program.ts) and the
- * graph comparison (tests/graph/) runs it in a plain process against any checkout.
+ * options: what the program would register, known without any engine. The adoption command reads
+ * its expected state from it, the unit tests wrap it in their own module registry
+ * (tests/helpers/program.ts) and the graph comparison (tests/graph/) runs it against any checkout.
  */
 
 /** A recognisable dummy per secret key: a test finds it wherever it leaks. */
