@@ -4,7 +4,8 @@ import { catalogSecretRequests } from "./catalog/secrets";
 import { authentikWorker, blueprintsTarget } from "./catalog/stacks/auth";
 import { monitorAgent, staticMonitorsTarget } from "./catalog/stacks/monitoring";
 import type * as pulumi from "@pulumi/pulumi";
-import { edgeHost, stackNames, type HostName } from "./catalog/types";
+import { stackNames } from "./catalog/types";
+import { edgeHost, roles, type HostName } from "./topology";
 import { assertCatalog } from "./catalog/validate";
 import { ConfigError } from "./config/errors";
 import { loadSecrets, loadSettings } from "./config/load";
@@ -40,7 +41,7 @@ const secrets = loadSecrets([
 const commands = ssh.secretRequests.length > 0 ? new command.Provider("command", {}) : undefined;
 const machines = new Machines("machines", { settings, secrets }, { provider: commands });
 const fleet = new DockerHosts("hosts", { settings, dependsOn: machines.dockerDependencies });
-const edge = new Edge("edge", { settings, secrets, services });
+const edge = new Edge("edge", { settings, secrets, services, roles });
 
 // Containers start only once their host is bootstrapped and their directories have their owners.
 const readiness: Partial<Record<HostName, pulumi.Resource[]>> = {};
@@ -108,8 +109,8 @@ if (traefikHost) {
         "traefik-routes",
         {
             host: traefikHost,
-            directory: dynamicDirOnHost(services, settings, traefikHost),
-            content: JSON.stringify(routeDocument(services, settings, fleet.hosts), null, 2),
+            directory: dynamicDirOnHost(services, settings, traefikHost, roles),
+            content: JSON.stringify(routeDocument(services, settings, fleet.hosts, roles), null, 2),
             ssh: ssh.forHost(traefikHost.endpoint, secrets),
         },
         { provider: commands, dependsOn: machines.readiness[edgeHost] },

@@ -11,7 +11,8 @@ import {
     volumesFor,
 } from "../components/spec";
 import { dockerEndpoint, proxyNetworkName } from "../hosts/docker";
-import { edgeHost, everyHost, hostNames, resolve, type HostName, type PublishedPort, type ServiceEntry } from "./types";
+import { resolve, type PublishedPort, type ServiceEntry } from "./types";
+import { edgeHost, everyHost, hostNames, type HostName } from "../topology";
 
 /**
  * The catalog as a docker-compose file for one engine: what the hand-run compose stacks of today

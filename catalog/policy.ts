@@ -1,6 +1,7 @@
 import type { Settings } from "../config/schema";
 import { ssoKindOf } from "./sso";
-import { edgeHost, everyHost, resolve, type ServiceEntry } from "./types";
+import { resolve, type ServiceEntry } from "./types";
+import { edgeHost, everyHost } from "../topology";
 
 /**
  * What the policy pack allows, derived from the catalog: a service may hold the Docker socket, the

@@ -1,13 +1,5 @@
 import type { Settings } from "../config/schema";
-
-export const hostNames = ["docker-prod-01", "auth-prod-01", "immich-prod-01", "nas-prod-01"] as const;
-export type HostName = (typeof hostNames)[number];
-
-/** The host Traefik runs on; services elsewhere are routed through the file provider. */
-export const edgeHost: HostName = "docker-prod-01";
-
-/** Placement of a service that runs once on every Docker engine (the Beszel agent). */
-export const everyHost = "every-host";
+import { everyHost, type HostName } from "../topology";
 
 export const stackNames = [
     "infra",

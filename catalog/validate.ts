@@ -1,7 +1,8 @@
 import { ConfigError, show } from "../config/errors";
 import type { Settings } from "../config/schema";
 import { retired, ssoProblems } from "./sso";
-import { dataMountFor, everyHost, hostNames, stackNames, type ServiceEntry } from "./types";
+import { dataMountFor, stackNames, type ServiceEntry } from "./types";
+import { everyHost, hostNames } from "../topology";
 
 const dnsLabel = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 

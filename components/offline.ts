@@ -1,6 +1,7 @@
 import type { Settings } from "../config/schema";
 import { dataMountFor, imageRef, type ServiceEntry } from "../catalog/types";
-import { authentikServer, outpostPath } from "./edge/routes";
+import { roles } from "../topology";
+import { outpostPath } from "./edge/routes";
 
 /**
  * The image a container runs. With `homelab:offline` set (offline tests only), a local stand-in
@@ -13,7 +14,7 @@ export function runtimeImage(entry: ServiceEntry, settings: Settings): { image: 
     const image = offline.images[entry.name] ?? offline.standInImage;
     // Authentik's stand-in also lets every forward-auth check through, so guarded routes answer.
     const extra: Record<string, string> =
-        entry.name === authentikServer ? { STANDIN_EXTRA_PATHS: `${outpostPath}auth/traefik` } : {};
+        entry.name === roles.identityProvider ? { STANDIN_EXTRA_PATHS: `${outpostPath}auth/traefik` } : {};
     return {
         image,
         env: { STANDIN_PORT: String(port), STANDIN_PATH: path, ...extra, ...standInChecks(entry, settings) },

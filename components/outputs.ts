@@ -1,5 +1,6 @@
 import type { Settings } from "../config/schema";
-import { everyHost, hostNames, type ServiceEntry } from "../catalog/types";
+import { type ServiceEntry } from "../catalog/types";
+import { everyHost, hostNames } from "../topology";
 import { urlFor } from "../catalog/urls";
 
 /** `https://<subdomain>.<domain>` (plus the port where the lab does not publish on 443). */

@@ -1,5 +1,6 @@
 import type { Settings } from "../config/schema";
-import { edgeHost, resolve, type HostName, type ServiceEntry } from "../catalog/types";
+import { resolve, type ServiceEntry } from "../catalog/types";
+import { edgeHost, type HostName } from "../topology";
 import type { HostSettings } from "../config/schema";
 import { proxyNetworkName } from "../hosts/docker";
 

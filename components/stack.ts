@@ -1,7 +1,8 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { Settings } from "../config/schema";
-import { edgeHost, everyHost, hostNames, type HostName, type ServiceEntry, type StackName } from "../catalog/types";
+import { type ServiceEntry, type StackName } from "../catalog/types";
+import { edgeHost, everyHost, hostNames, type HostName } from "../topology";
 import type { DockerHost } from "../hosts/docker";
 import { ServiceContainer } from "./service";
 import type { Secrets } from "../config/load";

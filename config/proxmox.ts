@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { nasHost } from "../topology";
 
 /**
  * Config for the Proxmox VMs, the host bootstrap and the backups
@@ -191,7 +192,7 @@ export const backupsSchema = z.strictObject({
     /** Tier 1: the Plex database, copied on the NAS itself while Plex is stopped. */
     plex: z
         .strictObject({
-            host: z.string().default("nas-prod-01"),
+            host: z.string().default(nasHost),
             /** Unraid has no systemd: the schedule is a cron line in Unraid's own cron. */
             cron,
             container: z
@@ -207,7 +208,7 @@ export const backupsSchema = z.strictObject({
     /** Tier 2: recursive ZFS snapshots on the NAS, the newest `keep` of them kept per dataset. */
     snapshots: z
         .strictObject({
-            host: z.string().default("nas-prod-01"),
+            host: z.string().default(nasHost),
             /** Unraid's cron, like the Plex backup. */
             cron,
             /** The pools (or datasets) holding the photos and backups shares; children are included. */

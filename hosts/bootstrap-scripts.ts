@@ -1,9 +1,7 @@
 import { exportLocation } from "../config/proxmox";
 import type { HostSettings, Settings } from "../config/schema";
+import { nasHost } from "../topology";
 import { installFile, installFileFunction, shellQuote } from "./remote";
-
-/** The NAS whose exports the VMs mount (Plex's host). */
-export const nasHost = "nas-prod-01";
 
 /** Created only when no account has the service UID/GID yet; an existing one is kept whatever its name. */
 export const serviceAccountName = "homelab";

@@ -1,7 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { HostSettings, Settings } from "../config/schema";
-import { hostNames, type HostName } from "../catalog/types";
+import { hostNames, type HostName } from "../topology";
 
 /** The network Traefik reaches services on; one per Docker engine. */
 export const proxyNetworkName = "proxy";

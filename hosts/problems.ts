@@ -1,9 +1,10 @@
 import { catalog } from "../catalog";
-import { everyHost, hostNames, type HostName, type ServiceEntry } from "../catalog/types";
+import { type ServiceEntry } from "../catalog/types";
+import { everyHost, hostNames, nasHost, type HostName } from "../topology";
 import { show } from "../config/errors";
 import { exportLocation } from "../config/proxmox";
 import type { Settings } from "../config/schema";
-import { isUnder, mountOf, nasHost, nfsMounts, type NfsMount } from "./bootstrap-scripts";
+import { isUnder, mountOf, nfsMounts, type NfsMount } from "./bootstrap-scripts";
 import type { VmHost } from "./proxmox";
 
 /** The hosts declared as Proxmox VMs, in catalog order. */

@@ -2,7 +2,7 @@ import * as proxmox from "@muhlba91/pulumi-proxmoxve";
 import * as pulumi from "@pulumi/pulumi";
 import type { HostSettings, Settings } from "../config/schema";
 import type { BackupSettings, ProxmoxSettings, VmSettings } from "../config/proxmox";
-import type { HostName } from "../catalog/types";
+import type { HostName } from "../topology";
 
 /**
  * The Docker VMs on Proxmox VE. They are `VmLegacy`: in proxmoxve 8.x that is the provider's

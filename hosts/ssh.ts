@@ -7,10 +7,7 @@ export const sshKeySecret = "deploySshPrivateKey";
 export interface SshAccess {
     secretRequests: SecretRequest[];
     /** SSH credentials for commands on a host reached over SSH; undefined for a local engine. */
-    forHost(
-        endpoint: string,
-        secrets: Secrets,
-    ): { user: string; privateKey: pulumi.Output<string> } | undefined;
+    forHost(endpoint: string, secrets: Secrets): { user: string; privateKey: pulumi.Output<string> } | undefined;
 }
 
 /** The deploy user's private key is needed only when some host is reached over SSH (prod). */

@@ -10,7 +10,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { catalog } from "../catalog";
 import { ssoKindOf } from "../catalog/sso";
-import { everyHost, hostNames, imageRef, stackNames, type ServiceEntry } from "../catalog/types";
+import { imageRef, stackNames, type ServiceEntry } from "../catalog/types";
+import { everyHost, hostNames, roles } from "../topology";
 import type { Settings } from "../config/schema";
 import { hostSummary, urlOf } from "../components/outputs";
 import { readSettings } from "./adopt";
@@ -82,7 +83,7 @@ export function architectureDiagram(services: readonly ServiceEntry[], settings:
         }
         lines.push("    end");
     }
-    const traefik = services.find((entry) => entry.name === "traefik");
+    const traefik = services.find((entry) => entry.name === roles.ingress);
     const connector = services.find((entry) => entry.name === "cloudflared");
     const external = services.filter((entry) => entry.route?.exposure === "external");
     if (traefik !== undefined) {

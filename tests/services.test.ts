@@ -1,5 +1,5 @@
 import { catalog } from "../catalog";
-import { everyHost, hostNames, type HostName } from "../catalog/types";
+import { everyHost, hostNames, type HostName } from "../topology";
 import { loadProgram, stackSettings, type Program, type StackName } from "./helpers/program";
 import { containerType, expectService } from "./helpers/services";
 

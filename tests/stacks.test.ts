@@ -1,7 +1,7 @@
 import { catalog } from "../catalog";
 import { authentikNeedsRedis } from "../catalog/stacks/auth";
 import { traefikStaticArgs } from "../catalog/stacks/traefik";
-import { edgeHost } from "../catalog/types";
+import { edgeHost } from "../topology";
 import { loadProgram, stackSettings, type Program } from "./helpers/program";
 import { containerNamed, containerType, envOf, labelsOf } from "./helpers/services";
 

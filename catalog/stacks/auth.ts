@@ -1,4 +1,5 @@
 import { appdata, databaseOwnsItsData, externalRoute, internalOnly, proxyAndInternal } from "../builders";
+import { roles } from "../../topology";
 import type { ServiceEntry } from "../types";
 
 export const authentikVersion = "2026.8.3";
@@ -10,9 +11,9 @@ export function authentikNeedsRedis(version: string): boolean {
 }
 
 /** The server answers every login and hosts the embedded outpost that forward-auth asks. */
-export const authentikServer = "authentik-server";
+export const authentikServer = roles.identityProvider;
 /** The worker applies blueprints: the program's single sign-on blueprint among them (components/sso). */
-export const authentikWorker = "authentik-worker";
+export const authentikWorker = roles.blueprintReader;
 /**
  * Where the worker reads the program's blueprint: a directory of its own under Authentik's
  * blueprints directory (AUTHENTIK_BLUEPRINTS_DIR and the shipped default/system blueprints stay as

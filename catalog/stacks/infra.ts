@@ -1,10 +1,11 @@
 import { appdata, internalRoute, onProxy, wget } from "../builders";
+import { roles } from "../../topology";
 import type { ServiceEntry } from "../types";
 import { traefikDynamicDir, traefikPorts, traefikStaticArgs } from "./traefik";
 
 export const infra: readonly ServiceEntry[] = [
     {
-        name: "traefik",
+        name: roles.ingress,
         title: "Traefik",
         stack: "infra",
         host: "docker-prod-01",

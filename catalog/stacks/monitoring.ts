@@ -1,10 +1,11 @@
 import { appdata, internalRoute, onProxy } from "../builders";
-import { everyHost, type ServiceEntry } from "../types";
+import type { ServiceEntry } from "../types";
+import { everyHost, roles } from "../../topology";
 
 const beszelVersion = "0.18.8";
 
 /** The container that turns the generated monitor files into Uptime Kuma monitors. */
-export const monitorAgent = "autokuma";
+export const monitorAgent = roles.monitorAgent;
 /** Where the program writes one monitor file per URL: `<appdata>/autokuma/<staticMonitorsSub>`. */
 export const staticMonitorsSub = "monitors";
 export const staticMonitorsTarget = "/monitors";

@@ -1,4 +1,5 @@
 import type { Settings } from "../../config/schema";
+import { websecurePort } from "../../topology";
 import type { PublishedPort } from "../types";
 
 export const traefikDynamicDir = "/etc/traefik/dynamic";
@@ -20,7 +21,7 @@ export function traefikStaticArgs(settings: Settings): string[] {
         "--entrypoints.web.http.redirections.entrypoint.to=websecure",
         "--entrypoints.web.http.redirections.entrypoint.scheme=https",
         "--entrypoints.web.http.redirections.entrypoint.permanent=true",
-        "--entrypoints.websecure.address=:443",
+        `--entrypoints.websecure.address=:${websecurePort}`,
         "--entrypoints.websecure.http.tls=true",
         "--providers.docker=true",
         "--providers.docker.exposedbydefault=false",
@@ -48,6 +49,6 @@ export function traefikStaticArgs(settings: Settings): string[] {
 export function traefikPorts(settings: Settings): PublishedPort[] {
     return [
         { port: 80, hostPort: settings.traefik.httpPort, protocol: "tcp", reason: "HTTP, redirected to HTTPS" },
-        { port: 443, hostPort: settings.traefik.httpsPort, protocol: "tcp", reason: "the HTTPS entrypoint" },
+        { port: websecurePort, hostPort: settings.traefik.httpsPort, protocol: "tcp", reason: "the HTTPS entrypoint" },
     ];
 }

@@ -5,7 +5,8 @@ import { isPlaceholder } from "../../config/cloudflare";
 import { show } from "../../config/errors";
 import { secretOf, type SecretRequest, type Secrets } from "../../config/load";
 import type { Settings } from "../../config/schema";
-import { edgeHost, type ServiceEntry } from "../../catalog/types";
+import { type ServiceEntry } from "../../catalog/types";
+import { edgeHost, type Roles } from "../../topology";
 import { DynamicProvider } from "../dynamic-provider";
 import { AdguardRewrite } from "./adguard/provider";
 import { connectorToken } from "./token";
@@ -55,6 +56,8 @@ export interface EdgeArgs {
     settings: Settings;
     secrets: Secrets;
     services: readonly ServiceEntry[];
+    /** The tunnel's ingress rules point at `roles.ingress`. */
+    roles: Pick<Roles, "ingress">;
 }
 
 /**
@@ -118,7 +121,7 @@ export class Edge extends pulumi.ComponentResource {
             {
                 accountId: zone.accountId,
                 tunnelId: tunnel.id,
-                config: { ingresses: tunnelIngress(services, settings) },
+                config: { ingresses: tunnelIngress(services, settings, args.roles.ingress) },
             },
             { parent: this, provider: cf },
         );

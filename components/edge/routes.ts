@@ -1,11 +1,10 @@
 import type { Settings } from "../../config/schema";
-import { edgeHost, type ServiceEntry } from "../../catalog/types";
+import { type ServiceEntry } from "../../catalog/types";
+import { edgeHost, type Roles } from "../../topology";
 import type { DockerHost } from "../../hosts/docker";
-import { authentikServer } from "../../catalog/stacks/auth";
 import { traefikDynamicDir } from "../../catalog/stacks/traefik";
 import { hostnameOf, volumesFor } from "../spec";
 
-export { authentikServer };
 export const outpostPath = "/outpost.goauthentik.io/";
 
 const authResponseHeaders = [
@@ -67,7 +66,12 @@ export interface RouteDocument {
  * The Traefik file-provider document for docker-prod-01: routes to services on other hosts, the
  * Authentik forward-auth middleware, and the outpost callback for every forward-auth host.
  */
-export function routeDocument(entries: readonly ServiceEntry[], settings: Settings, hosts: Hosts): RouteDocument {
+export function routeDocument(
+    entries: readonly ServiceEntry[],
+    settings: Settings,
+    hosts: Hosts,
+    roles: Pick<Roles, "identityProvider">,
+): RouteDocument {
     const routed = entries.filter((entry) => entry.route !== undefined && entry.host !== edgeHost);
     const doc: RouteDocument = { http: { routers: {}, services: {}, middlewares: {} } };
     for (const entry of routed) {
@@ -81,7 +85,7 @@ export function routeDocument(entries: readonly ServiceEntry[], settings: Settin
         doc.http.services[entry.name] = { loadBalancer: { servers: [{ url: upstreamUrl(entry, hosts) }] } };
     }
 
-    const authentik = entries.find((entry) => entry.name === authentikServer);
+    const authentik = entries.find((entry) => entry.name === roles.identityProvider);
     const guarded = entries.filter((entry) => entry.route?.forwardAuth === true);
     if (authentik !== undefined && guarded.length > 0) {
         const outpost = upstreamUrl(authentik, hosts);
@@ -108,10 +112,15 @@ export function routeDocument(entries: readonly ServiceEntry[], settings: Settin
 }
 
 /** Where Traefik's watched directory is on its host, derived from the Traefik entry's mounts. */
-export function dynamicDirOnHost(entries: readonly ServiceEntry[], settings: Settings, host: DockerHost): string {
-    const traefik = entries.find((entry) => entry.name === "traefik");
+export function dynamicDirOnHost(
+    entries: readonly ServiceEntry[],
+    settings: Settings,
+    host: DockerHost,
+    roles: Pick<Roles, "ingress">,
+): string {
+    const traefik = entries.find((entry) => entry.name === roles.ingress);
     const volume =
         traefik && volumesFor(traefik, settings, host.settings).find((v) => v.containerPath === traefikDynamicDir);
-    if (volume === undefined) throw new Error(`catalog: traefik has no mount at ${traefikDynamicDir}`);
+    if (volume === undefined) throw new Error(`catalog: ${roles.ingress} has no mount at ${traefikDynamicDir}`);
     return volume.hostPath;
 }

@@ -1,6 +1,7 @@
 import { show } from "../../config/errors";
 import type { Settings } from "../../config/schema";
 import type { ServiceEntry } from "../../catalog/types";
+import { websecurePort } from "../../topology";
 
 /**
  * Pure functions from the catalog to what the tunnel publishes: no Outputs, no resources, so the
@@ -8,10 +9,13 @@ import type { ServiceEntry } from "../../catalog/types";
  */
 
 /**
- * cloudflared reaches Traefik by container name on the shared `proxy` network, over HTTPS, so the
- * request enters through the same websecure entrypoint (and forward-auth) as a LAN request.
+ * cloudflared reaches the ingress (Traefik) by container name on the shared `proxy` network, over
+ * HTTPS, so the request enters through the same websecure entrypoint (and forward-auth) as a LAN
+ * request.
  */
-export const traefikOrigin = "https://traefik:443";
+export function ingressOrigin(ingress: string): string {
+    return `https://${ingress}:${websecurePort}`;
+}
 
 /** The last rule: anything the catalog does not publish gets a 404 at the connector. */
 export const catchAll = "http_status:404";
@@ -50,12 +54,12 @@ export function externalHosts(entries: readonly ServiceEntry[], settings: Settin
  * production CA is one cloudflared trusts, so other certificate modes skip the check on this
  * in-host hop.
  */
-export function tunnelIngress(entries: readonly ServiceEntry[], settings: Settings): IngressRule[] {
+export function tunnelIngress(entries: readonly ServiceEntry[], settings: Settings, ingress: string): IngressRule[] {
     const verify = settings.traefik.certificates === "letsencrypt";
     return [
         ...externalHosts(entries, settings).map((host): IngressRule => ({
             hostname: host.hostname,
-            service: traefikOrigin,
+            service: ingressOrigin(ingress),
             originRequest: verify
                 ? { originServerName: host.hostname }
                 : { originServerName: host.hostname, noTlsVerify: true },

@@ -6,7 +6,7 @@
  * firewall switched off, cores taken away), which is easy to approve without noticing; here every
  * difference is a blocking item of the report instead.
  */
-import type { HostName } from "../../catalog/types";
+import type { HostName } from "../../topology";
 import { memoryFloorMb, type VmSettings } from "../../config/proxmox";
 
 /** One thing to settle before `pulumi up`: a difference between the `vm` block and the real VM, or a VM not checked. */

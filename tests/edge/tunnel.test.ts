@@ -46,7 +46,7 @@ const synthetic = [
 
 describe("tunnel ingress and DNS from the catalog", () => {
     it("publishes the external entries in order, each to Traefik with its own server name, then 404", () => {
-        expect(tunnelIngress(synthetic, prod)).toEqual([
+        expect(tunnelIngress(synthetic, prod, "traefik")).toEqual([
             {
                 hostname: "library.giohosted.com",
                 service: "https://traefik:443",
@@ -63,8 +63,8 @@ describe("tunnel ingress and DNS from the catalog", () => {
 
     it("adding an external entry adds exactly one ingress rule and one DNS record", () => {
         const more = [...synthetic, entry("notes", externalRoute("notes", false))];
-        const before = { ingress: tunnelIngress(synthetic, prod), dns: externalHosts(synthetic, prod) };
-        const after = { ingress: tunnelIngress(more, prod), dns: externalHosts(more, prod) };
+        const before = { ingress: tunnelIngress(synthetic, prod, "traefik"), dns: externalHosts(synthetic, prod) };
+        const after = { ingress: tunnelIngress(more, prod, "traefik"), dns: externalHosts(more, prod) };
         expect(after.ingress).toHaveLength(before.ingress.length + 1);
         expect(after.ingress.slice(0, -2)).toEqual(before.ingress.slice(0, -1));
         expect(after.ingress.at(-2)?.hostname).toBe("notes.giohosted.com");
@@ -77,13 +77,13 @@ describe("tunnel ingress and DNS from the catalog", () => {
 
     it("an internal entry adds nothing", () => {
         const more = [...synthetic, entry("grafana", internalRoute("grafana", true))];
-        expect(tunnelIngress(more, prod)).toEqual(tunnelIngress(synthetic, prod));
+        expect(tunnelIngress(more, prod, "traefik")).toEqual(tunnelIngress(synthetic, prod, "traefik"));
         expect(externalHosts(more, prod)).toEqual(externalHosts(synthetic, prod));
     });
 
     it("skips the TLS check only where Traefik's CA is not one cloudflared trusts", () => {
         const staging = settingsOf("prod", { traefik: { certificates: "letsencrypt-staging" } });
-        expect(tunnelIngress(synthetic, staging)[0]?.originRequest).toEqual({
+        expect(tunnelIngress(synthetic, staging, "traefik")[0]?.originRequest).toEqual({
             originServerName: "library.giohosted.com",
             noTlsVerify: true,
         });

@@ -1,5 +1,6 @@
 import type { Settings } from "../../config/schema";
-import { imageRef, resolve, type HostName, type ServiceEntry } from "../../catalog/types";
+import { imageRef, resolve, type ServiceEntry } from "../../catalog/types";
+import { type HostName } from "../../topology";
 import { healthcheckFor, ownershipLabels, storageFor, traefikLabels, volumesFor } from "../../components/spec";
 import { isSecretValue, unwrapSecrets, type Program, type RecordedResource } from "./program";
 

@@ -1,4 +1,4 @@
-import { hostNames } from "../../catalog/types";
+import { hostNames } from "../../topology";
 import { loadProgram } from "../helpers/program";
 
 const commandType = "command:remote:Command";
