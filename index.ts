@@ -1,8 +1,8 @@
 import * as command from "@pulumi/command";
 import { catalog } from "./catalog";
 import { catalogSecretRequests } from "./catalog/secrets";
-import { authentikWorker, blueprintsTarget } from "./catalog/stacks/auth";
-import { monitorAgent, staticMonitorsTarget } from "./catalog/stacks/monitoring";
+import { blueprintsTarget } from "./catalog/stacks/auth";
+import { staticMonitorsTarget } from "./catalog/stacks/monitoring";
 import type * as pulumi from "@pulumi/pulumi";
 import { stackNames } from "./catalog/types";
 import { edgeHost, roles, type HostName } from "./topology";
@@ -14,12 +14,12 @@ import { TraefikRouteFile } from "./components/edge/route-file";
 import { dynamicDirOnHost, routeDocument } from "./components/edge/routes";
 import { hostSummary, serviceUrls } from "./components/outputs";
 import { monitorFiles, uptimeMonitors } from "./components/monitoring/monitors";
-import { volumesFor } from "./components/spec";
 import { SingleSignOn } from "./components/sso";
-import { placements, ServiceStack } from "./components/stack";
+import { containerSpecs, placements } from "./components/container-spec";
+import { ServiceStack } from "./components/stack";
 import { HostDirectories, hostDirectories } from "./hosts/directories";
 import { HostFileSet } from "./hosts/file-set";
-import { DockerHosts } from "./hosts/docker";
+import { DockerHosts, type DockerHost } from "./hosts/docker";
 import { Machines, machineProblems, machineSecretRequests } from "./hosts/machines";
 import { sshAccess } from "./hosts/ssh";
 
@@ -45,10 +45,15 @@ const edge = new Edge("edge", { settings, secrets, services, roles });
 
 // Containers start only once their host is bootstrapped and their directories have their owners.
 const readiness: Partial<Record<HostName, pulumi.Resource[]>> = {};
-const placed = placements(services, fleet.hosts);
+const placed = placements(services, settings);
+const hostOf = (name: HostName): DockerHost => {
+    const host = fleet.hosts[name];
+    if (host === undefined) throw new Error(`host ${name} has no Docker provider`);
+    return host;
+};
 for (const host of Object.values(fleet.hosts)) {
     const directories = hostDirectories(
-        placed.filter((placement) => placement.host === host).map((placement) => placement.entry),
+        placed.filter((placement) => placement.host === host.name).map((placement) => placement.entry),
         settings,
         host,
     );
@@ -67,12 +72,9 @@ for (const host of Object.values(fleet.hosts)) {
 
 // Authentik's providers, applications and access from the catalog: a blueprint in the worker's
 // blueprint directory, and the OIDC client secrets the apps and the worker get.
-const workerPlacement = placed.find((placement) => placement.entry.name === authentikWorker);
-const blueprintDirectory =
-    workerPlacement &&
-    volumesFor(workerPlacement.entry, settings, workerPlacement.host.settings).find(
-        (volume) => volume.containerPath === blueprintsTarget,
-    );
+const containers = containerSpecs(services, settings);
+const worker = containers.find((spec) => spec.name === roles.blueprintReader);
+const blueprintDirectory = worker?.mounts.find((volume) => volume.containerPath === blueprintsTarget);
 const sso = new SingleSignOn(
     "sso",
     {
@@ -80,12 +82,12 @@ const sso = new SingleSignOn(
         settings,
         inProcess: commands === undefined,
         blueprint:
-            workerPlacement && blueprintDirectory
+            worker && blueprintDirectory
                 ? {
-                      host: workerPlacement.host,
+                      host: hostOf(worker.host),
                       directory: blueprintDirectory.hostPath,
-                      ssh: ssh.forHost(workerPlacement.host.endpoint, secrets),
-                      after: readiness[workerPlacement.host.name],
+                      ssh: ssh.forHost(worker.endpoint, secrets),
+                      after: readiness[worker.host],
                   }
                 : undefined,
     },
@@ -95,9 +97,9 @@ const sso = new SingleSignOn(
 for (const stack of stackNames) {
     new ServiceStack(stack, {
         stack,
-        entries: services.filter((entry) => entry.stack === stack),
+        containers: containers.filter((spec) => spec.entry.stack === stack),
         hosts: fleet.hosts,
-        settings,
+        protectStateful: settings.protectStateful,
         secrets: { ...secrets, ...edge.providedSecrets, ...sso.providedSecrets },
         hostReadiness: readiness,
     });
@@ -118,13 +120,11 @@ if (traefikHost) {
 }
 
 // Uptime Kuma's monitors, one file per routed URL, where AutoKuma reads them.
-const monitorAgentPlacement = placed.find((placement) => placement.entry.name === monitorAgent);
-if (monitorAgentPlacement !== undefined) {
-    const { entry, host } = monitorAgentPlacement;
-    const directory = volumesFor(entry, settings, host.settings).find(
-        (volume) => volume.containerPath === staticMonitorsTarget,
-    );
-    if (directory === undefined) throw new Error(`${monitorAgent}: no mount at ${staticMonitorsTarget}`);
+const agent = containers.find((spec) => spec.name === roles.monitorAgent);
+if (agent !== undefined) {
+    const host = hostOf(agent.host);
+    const directory = agent.mounts.find((volume) => volume.containerPath === staticMonitorsTarget);
+    if (directory === undefined) throw new Error(`${agent.name}: no mount at ${staticMonitorsTarget}`);
     new HostFileSet(
         "uptime-monitors",
         {

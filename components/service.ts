@@ -1,118 +1,74 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import type { Settings } from "../config/schema";
-import { resolve, type PublishedPort, type ServiceEntry } from "../catalog/types";
-import type { DockerHost } from "../hosts/docker";
-import { runtimeImage } from "./offline";
-import { healthcheckFor, ownershipLabels, plainEnv, tmpfsOptions, traefikLabels, userFor, volumesFor } from "./spec";
 import { secretOf, type Secrets } from "../config/load";
+import type { DockerHost } from "../hosts/docker";
+import type { ContainerSpec } from "./container-spec";
 
 export interface ServiceContainerArgs {
-    entry: ServiceEntry;
+    spec: ContainerSpec;
     host: DockerHost;
-    settings: Settings;
-    /** Secret config values by key; the entry's `secretEnv` picks from these. */
+    /** Protect stateful containers from deletion (prod). */
+    protectStateful: boolean;
+    /** Secret config values by key; the spec's `secretEnv` picks from these. */
     secrets: Secrets;
-    /** Bridge networks to join, the first one being the container's network mode. */
-    networks: readonly docker.Network[];
+    /** The engine's networks by name: every bridge network the spec names. */
+    networks: Readonly<Record<string, docker.Network>>;
     /** For `namespace` networking: the container whose network namespace this one joins. */
     namespaceOwner?: docker.Container;
-    /** Extra labels (routing through a namespace owner, for example). */
-    labels?: Readonly<Record<string, string>>;
-    /** Publish the routed port on the host: Traefik reaches this service from another engine. */
-    publishRoutePort?: boolean;
-    /** Whether create waits for the healthcheck: set when another service starts only once this one is healthy. */
-    waitHealthy?: boolean;
     dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
-const logOptions = { "max-size": "10m", "max-file": "3" };
-
-/** One catalog service as a container: pinned image on the host's engine and the house defaults. */
+/** One container spec on its host's engine: the pinned image and the container, nothing decided here. */
 export class ServiceContainer extends pulumi.ComponentResource {
     public readonly container: docker.Container;
     public readonly image: docker.RemoteImage;
 
     constructor(name: string, args: ServiceContainerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("homelab:components:ServiceContainer", name, {}, { ...opts, provider: args.host.provider });
-        const { entry, host, settings } = args;
-        const runtime = runtimeImage(entry, settings);
+        const { spec } = args;
 
         this.image = new docker.RemoteImage(
             `${name}-image`,
             // Kept on the engine: two services may share an image, and a delete must not pull it away from the other.
-            { name: runtime.image, keepLocally: true },
+            { name: spec.image, keepLocally: true },
             { parent: this },
         );
-
-        const secretEnv = Object.entries(resolve(entry.secretEnv, settings, {})).map(([variable, key]) =>
-            pulumi.secret(pulumi.interpolate`${variable}=${secretOf(args.secrets, key, entry.name)}`),
+        const secretEnv = Object.entries(spec.secretEnv).map(([variable, key]) =>
+            pulumi.secret(pulumi.interpolate`${variable}=${secretOf(args.secrets, key, spec.name)}`),
         );
-        const env = Object.entries({ ...plainEnv(entry, settings), ...runtime.env }).map(
-            ([variable, value]) => `${variable}=${value}`,
-        );
-        const healthcheck = healthcheckFor(entry, host.settings);
-        const labels = {
-            ...ownershipLabels(entry, host.name),
-            ...traefikLabels(entry, settings, host.name),
-            ...args.labels,
-        };
-        const devices = (entry.devices ?? []).filter((device) => host.settings.devices.includes(device.path));
-        const hostNetwork = entry.networking.mode === "host" && host.settings.hostNetwork;
-        const routePort: PublishedPort[] =
-            args.publishRoutePort === true && entry.port !== undefined
-                ? [{ port: entry.port, protocol: "tcp", reason: "routed by Traefik on another host" }]
-                : [];
-        const ports =
-            hostNetwork || entry.networking.mode === "namespace"
-                ? []
-                : [...resolve(entry.publish, settings, []), ...routePort];
+        const bridges = spec.network.mode === "bridge" ? spec.network.networks.map((n) => networkOf(args, n)) : [];
 
         this.container = new docker.Container(
             name,
             {
-                name: entry.name,
+                name: spec.name,
                 image: this.image.imageId,
-                restart: "unless-stopped",
+                restart: spec.restart,
                 mustRun: true,
-                networkMode: networkModeFor(args, hostNetwork),
-                networksAdvanced:
-                    hostNetwork || entry.networking.mode === "namespace"
-                        ? []
-                        : args.networks.map((network) => ({ name: network.name })),
-                envs: [...env, ...secretEnv],
-                user: userFor(entry, settings),
-                volumes: volumesFor(entry, settings, host.settings),
-                labels: Object.entries(labels).map(([label, value]) => ({ label, value })),
-                healthcheck,
-                wait: args.waitHealthy === true && healthcheck !== undefined,
+                networkMode: networkModeOf(args, bridges),
+                networksAdvanced: bridges.map((network) => ({ name: network.name })),
+                envs: [...Object.entries(spec.env).map(([variable, value]) => `${variable}=${value}`), ...secretEnv],
+                user: spec.user,
+                volumes: spec.mounts,
+                labels: Object.entries(spec.labels).map(([label, value]) => ({ label, value })),
+                healthcheck: spec.healthcheck,
+                wait: spec.waitHealthy && spec.healthcheck !== undefined,
                 waitTimeout: 180,
                 logDriver: "json-file",
-                logOpts: logOptions,
-                command: entry.command === undefined ? undefined : [...resolve(entry.command, settings, [])],
-                // Docker reports capabilities with their CAP_ prefix; without it every refresh shows drift.
-                capabilities: entry.capabilities
-                    ? { adds: entry.capabilities.map((cap) => (cap.startsWith("CAP_") ? cap : `CAP_${cap}`)) }
-                    : undefined,
-                devices: devices.map((device) => ({ hostPath: device.path, containerPath: device.path })),
-                ports: ports.map((port) => ({
-                    internal: port.port,
-                    external: port.hostPort ?? port.port,
-                    protocol: port.protocol,
-                    ip: host.settings.address,
-                })),
-                tmpfs:
-                    entry.tmpfs === undefined
-                        ? undefined
-                        : Object.fromEntries(entry.tmpfs.map((mount) => [mount.target, tmpfsOptions])),
-                shmSize: entry.shmSizeMb,
-                init: entry.init,
+                logOpts: spec.logOptions,
+                command: spec.command,
+                capabilities: spec.capabilities ? { adds: spec.capabilities } : undefined,
+                devices: spec.devices.map((path) => ({ hostPath: path, containerPath: path })),
+                ports: spec.ports,
+                tmpfs: spec.tmpfs,
+                shmSize: spec.shmSizeMb,
+                init: spec.init,
             },
             {
                 parent: this,
                 // Fixed names and bound ports: the old container must go before the new one starts.
                 deleteBeforeReplace: true,
-                protect: entry.stateful === true && settings.protectStateful,
+                protect: spec.stateful && args.protectStateful,
                 dependsOn: args.dependsOn,
             },
         );
@@ -120,12 +76,18 @@ export class ServiceContainer extends pulumi.ComponentResource {
     }
 }
 
-function networkModeFor(args: ServiceContainerArgs, hostNetwork: boolean): pulumi.Input<string> {
-    if (hostNetwork) return "host";
-    if (args.entry.networking.mode === "namespace") {
-        if (args.namespaceOwner === undefined) throw new Error(`${args.entry.name}: namespace owner missing`);
+function networkOf(args: ServiceContainerArgs, name: string): docker.Network {
+    const network = args.networks[name];
+    if (network === undefined) throw new Error(`${args.spec.name}: network ${name} was not created on its engine`);
+    return network;
+}
+
+function networkModeOf(args: ServiceContainerArgs, bridges: readonly docker.Network[]): pulumi.Input<string> {
+    const network = args.spec.network;
+    if (network.mode === "host") return "host";
+    if (network.mode === "namespace") {
+        if (args.namespaceOwner === undefined) throw new Error(`${args.spec.name}: namespace owner missing`);
         return pulumi.interpolate`container:${args.namespaceOwner.id}`;
     }
-    const first = args.networks[0];
-    return first === undefined ? "bridge" : first.name;
+    return bridges[0]?.name ?? "bridge";
 }

@@ -2,7 +2,7 @@ import type { Settings } from "../config/schema";
 import { resolve, type ServiceEntry } from "../catalog/types";
 import { edgeHost, type HostName } from "../topology";
 import type { HostSettings } from "../config/schema";
-import { proxyNetworkName } from "../hosts/docker";
+import { proxyNetworkName } from "../hosts/endpoint";
 
 /**
  * Pure functions from a catalog entry to the plain parts of its container: no Outputs, no

@@ -2,9 +2,10 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { HostSettings, Settings } from "../config/schema";
 import { hostNames, type HostName } from "../topology";
+import { dockerEndpoint, proxyNetworkName } from "./endpoint";
 
-/** The network Traefik reaches services on; one per Docker engine. */
-export const proxyNetworkName = "proxy";
+// Until every importer reads them from ./endpoint.
+export { dockerEndpoint, proxyNetworkName };
 
 export interface DockerHost {
     name: HostName;
@@ -14,14 +15,6 @@ export interface DockerHost {
     provider: docker.Provider;
     /** Shared by every host on the same engine (all of them in the lab). */
     proxyNetwork: docker.Network;
-}
-
-export function dockerEndpoint(name: string, host: HostSettings): string {
-    if (host.dockerHost !== undefined) return host.dockerHost;
-    if (host.deployUser === undefined) {
-        throw new Error(`homelab:hosts.${name}: neither dockerHost nor deployUser is set; one of them is required`);
-    }
-    return `ssh://${host.deployUser}@${host.address}`;
 }
 
 export interface DockerHostsArgs {

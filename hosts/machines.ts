@@ -7,7 +7,7 @@ import type { HostName } from "../topology";
 import { AppdataBackup, PlexBackup, ZfsSnapshots } from "./backups";
 import { appdataBackupPlan, plexBackupPlan, snapshotPlan } from "./backups/scripts";
 import { HostBootstrap } from "./bootstrap";
-import { dockerEndpoint } from "./docker";
+import { dockerEndpoint } from "./endpoint";
 import { machineConfigProblems, vmHosts } from "./problems";
 import { ProxmoxVms } from "./proxmox";
 import type { SshConnection } from "./remote";

@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { stringify } from "yaml";
 import { catalog } from "../../catalog";
-import { composeDocument } from "../../catalog/compose";
+import { composeDocument } from "../../components/compose";
 import { stackSettings } from "../../tests/helpers/program";
 import { labSecretKeys, labStack, projectCopy, TestEngine } from "../../tests/integration/engine";
 

@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { catalog } from "../../catalog";
 import type { ServiceEntry } from "../../catalog/types";
+import { containerSpecs } from "../../components/container-spec";
 import { ServiceStack } from "../../components/stack";
 import { DockerHosts } from "../../hosts/docker";
 import { stackSettings } from "../../tests/helpers/program";
@@ -38,9 +39,9 @@ async function evaluate(size: number): Promise<{ ms: number; resources: number }
     const fleet = new DockerHosts(`hosts-${size}`, { settings });
     new ServiceStack(`bench-${size}`, {
         stack: "arr",
-        entries: syntheticCatalog(size),
+        containers: containerSpecs(syntheticCatalog(size), settings),
         hosts: fleet.hosts,
-        settings,
+        protectStateful: false,
         secrets: {},
     });
     // 4 providers + 1 network + the two components, then an image, a component and a container per service.

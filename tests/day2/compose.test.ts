@@ -1,6 +1,6 @@
 import { parse } from "yaml";
 import { catalog } from "../../catalog";
-import { composeDocument, composeYaml, type ComposeService } from "../../catalog/compose";
+import { composeDocument, composeYaml, type ComposeService } from "../../components/compose";
 import { everyHost, hostNames, type HostName } from "../../topology";
 import { dummySecret, loadProgram, stackSettings, type Program, type StackName } from "../helpers/program";
 import { containerType, envOf, imageType, labelsOf } from "../helpers/services";

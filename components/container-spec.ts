@@ -1,0 +1,220 @@
+import type { HostSettings, Settings } from "../config/schema";
+import { resolve, type ServiceEntry } from "../catalog/types";
+import { edgeHost, everyHost, hostNames, type HostName } from "../topology";
+import { dockerEndpoint, proxyNetworkName } from "../hosts/endpoint";
+import { runtimeImage } from "./offline";
+import {
+    healthcheckFor,
+    ownershipLabels,
+    plainEnv,
+    tmpfsOptions,
+    traefikLabels,
+    userFor,
+    volumesFor,
+    type HealthcheckSpec,
+    type Volume,
+} from "./spec";
+
+/**
+ * One container, fully resolved from its catalog entry and the stack's settings, as plain data:
+ * no Pulumi in it. The Docker adapter (components/service.ts), the compose renderer, the adoption
+ * command and the tests all read this one description.
+ */
+export interface ContainerSpec {
+    /** The Pulumi resource name: the entry's name, plus the host for an every-host entry. */
+    resourceName: string;
+    /** The container's name on its engine. */
+    name: string;
+    entry: ServiceEntry;
+    host: HostName;
+    hostSettings: HostSettings;
+    /** The Docker endpoint of the host: placements on one engine share it. */
+    endpoint: string;
+    image: string;
+    user?: string;
+    /** Plain environment, in the order the container gets it. */
+    env: Record<string, string>;
+    /** Secret environment: variable → secret config key. The value is never part of the spec. */
+    secretEnv: Record<string, string>;
+    mounts: Volume[];
+    network: ContainerNetwork;
+    labels: Record<string, string>;
+    ports: PortBinding[];
+    /** Added capabilities, spelled with their CAP_ prefix as Docker reports them. */
+    capabilities?: string[];
+    /** Host device paths, mapped to the same path inside. */
+    devices: string[];
+    healthcheck?: HealthcheckSpec;
+    logOptions: Record<string, string>;
+    restart: "unless-stopped";
+    command?: string[];
+    /** Mount point → mount options. */
+    tmpfs?: Record<string, string>;
+    shmSizeMb?: number;
+    init?: boolean;
+    /** Containers of the same stack this one starts after; `healthy` waits for their healthcheck. */
+    dependsOn: { service: string; healthy: boolean }[];
+    /** Whether creating it waits until it is healthy: another service starts only once it is. */
+    waitHealthy: boolean;
+    /** Holds state that a replace would lose: protected where the stack protects stateful services. */
+    stateful: boolean;
+}
+
+/** `host` networking, another container's namespace, or bridge networks by name (the first is the network mode). */
+export type ContainerNetwork =
+    { mode: "host" } | { mode: "namespace"; of: string } | { mode: "bridge"; networks: string[] };
+
+export interface PortBinding {
+    internal: number;
+    external: number;
+    protocol: "tcp" | "udp";
+    ip: string;
+}
+
+/** Rotated by the engine: a chatty service cannot fill the VM's disk. */
+export const logOptions: Readonly<Record<string, string>> = { "max-size": "10m", "max-file": "3" };
+
+/** The network a stack's databases share with their apps only; one per stack and engine. */
+export const internalNetworkName = (stack: string): string => `${stack}-internal`;
+
+/** One catalog entry on one host (an every-host entry is placed once per Docker engine). */
+export interface Placement {
+    resourceName: string;
+    entry: ServiceEntry;
+    host: HostName;
+    hostSettings: HostSettings;
+    endpoint: string;
+}
+
+/** Where each entry runs, in the given order; entries on hosts the stack does not configure are left out. */
+export function placements(entries: readonly ServiceEntry[], settings: Settings): Placement[] {
+    const configured = hostNames.flatMap((name) => {
+        const hostSettings = settings.hosts[name];
+        return hostSettings ? [{ host: name, hostSettings, endpoint: dockerEndpoint(name, hostSettings) }] : [];
+    });
+    // Once per engine: in the lab every host shares one engine, and container names must not clash.
+    const firstPerEngine = configured.filter(
+        (host, i) => configured.findIndex((other) => other.endpoint === host.endpoint) === i,
+    );
+    return entries.flatMap((entry): Placement[] => {
+        if (entry.host !== everyHost) {
+            const host = configured.find((candidate) => candidate.host === entry.host);
+            return host ? [{ resourceName: entry.name, entry, ...host }] : [];
+        }
+        return firstPerEngine.map((host) => ({ resourceName: `${entry.name}-${host.host}`, entry, ...host }));
+    });
+}
+
+/** Dependencies first: namespace owners and the services others wait for. */
+export function inStartOrder(entries: readonly ServiceEntry[]): ServiceEntry[] {
+    const ordered: ServiceEntry[] = [];
+    const visit = (entry: ServiceEntry): void => {
+        if (ordered.includes(entry)) return;
+        for (const name of startsAfter(entry).map((need) => need.service)) {
+            const dependency = entries.find((candidate) => candidate.name === name);
+            if (dependency) visit(dependency);
+        }
+        ordered.push(entry);
+    };
+    entries.forEach(visit);
+    return ordered;
+}
+
+/** The namespace owner first, then the entry's own dependencies. */
+function startsAfter(entry: ServiceEntry): { service: string; healthy: boolean }[] {
+    return [
+        ...(entry.networking.mode === "namespace" ? [{ service: entry.networking.of, healthy: false }] : []),
+        ...(entry.dependsOn ?? []).map((need) => ({ service: need.service, healthy: need.healthy })),
+    ];
+}
+
+/** Every container of these (enabled) entries, in start order, fully resolved. */
+export function containerSpecs(entries: readonly ServiceEntry[], settings: Settings): ContainerSpec[] {
+    const waitedFor = new Set(
+        entries.flatMap((entry) => (entry.dependsOn ?? []).filter((need) => need.healthy).map((need) => need.service)),
+    );
+    const edge = settings.hosts[edgeHost];
+    const edgeEndpoint = edge === undefined ? undefined : dockerEndpoint(edgeHost, edge);
+    return placements(inStartOrder(entries), settings).map((placement) =>
+        containerSpec(placement, settings, {
+            waitHealthy: waitedFor.has(placement.entry.name),
+            offEdge: placement.endpoint !== edgeEndpoint,
+        }),
+    );
+}
+
+function containerSpec(
+    placement: Placement,
+    settings: Settings,
+    context: { waitHealthy: boolean; offEdge: boolean },
+): ContainerSpec {
+    const { entry, hostSettings } = placement;
+    const runtime = runtimeImage(entry, settings);
+    const networking = entry.networking;
+    const hostNetwork = networking.mode === "host" && hostSettings.hostNetwork;
+    // Traefik reaches a routed service on another engine at its host's address.
+    const routePort =
+        entry.route !== undefined && !hostNetwork && context.offEdge && entry.port !== undefined
+            ? [{ port: entry.port, protocol: "tcp" as const, hostPort: undefined }]
+            : [];
+    const published =
+        hostNetwork || networking.mode === "namespace" ? [] : [...resolve(entry.publish, settings, []), ...routePort];
+    const command = resolve(entry.command, settings, undefined);
+    return {
+        resourceName: placement.resourceName,
+        name: entry.name,
+        entry,
+        host: placement.host,
+        hostSettings,
+        endpoint: placement.endpoint,
+        image: runtime.image,
+        user: userFor(entry, settings),
+        env: { ...plainEnv(entry, settings), ...runtime.env },
+        secretEnv: { ...resolve(entry.secretEnv, settings, {}) },
+        mounts: volumesFor(entry, settings, hostSettings),
+        network: hostNetwork
+            ? { mode: "host" }
+            : networking.mode === "namespace"
+              ? { mode: "namespace", of: networking.of }
+              : { mode: "bridge", networks: bridgeNetworks(entry) },
+        labels: { ...ownershipLabels(entry, placement.host), ...traefikLabels(entry, settings, placement.host) },
+        ports: published.map((port) => ({
+            internal: port.port,
+            external: port.hostPort ?? port.port,
+            protocol: port.protocol,
+            ip: hostSettings.address,
+        })),
+        capabilities: entry.capabilities?.map((cap) => (cap.startsWith("CAP_") ? cap : `CAP_${cap}`)),
+        devices: (entry.devices ?? [])
+            .filter((device) => hostSettings.devices.includes(device.path))
+            .map((device) => device.path),
+        healthcheck: healthcheckFor(entry, hostSettings),
+        logOptions: { ...logOptions },
+        restart: "unless-stopped",
+        command: command === undefined ? undefined : [...command],
+        tmpfs:
+            entry.tmpfs === undefined
+                ? undefined
+                : Object.fromEntries(entry.tmpfs.map((mount) => [mount.target, tmpfsOptions])),
+        shmSizeMb: entry.shmSizeMb,
+        init: entry.init,
+        dependsOn: startsAfter(entry),
+        waitHealthy: context.waitHealthy,
+        stateful: entry.stateful === true,
+    };
+}
+
+/**
+ * The bridge networks of an entry, the first being its network mode. Host networking that a host
+ * does not allow falls back to the proxy network.
+ */
+function bridgeNetworks(entry: ServiceEntry): string[] {
+    const networking = entry.networking;
+    if (networking.mode === "bridge") {
+        return [
+            ...(networking.proxy ? [proxyNetworkName] : []),
+            ...(networking.internal ? [internalNetworkName(entry.stack)] : []),
+        ];
+    }
+    return networking.mode === "host" ? [proxyNetworkName] : [];
+}
