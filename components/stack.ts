@@ -24,10 +24,21 @@ export interface ServiceStackArgs {
  * databases need one, an internal network that reaches nothing outside the stack.
  */
 export class ServiceStack extends pulumi.ComponentResource {
+    public static readonly typeToken = "homelab:stacks:ServiceStack";
     public readonly services: Readonly<Record<string, ServiceContainer>>;
 
     constructor(name: string, args: ServiceStackArgs, opts?: pulumi.ComponentResourceOptions) {
-        super(typeToken(args.stack), name, {}, opts);
+        super(
+            ServiceStack.typeToken,
+            name,
+            {},
+            {
+                ...opts,
+                // Each stack had a token of its own until one class meant one token; the alias keeps
+                // existing states' stacks (and, through them, every child) where they are.
+                aliases: [...(opts?.aliases ?? []), { type: legacyTypeToken(args.stack) }],
+            },
+        );
         const internalNetworks = new Map<HostName, docker.Network>();
         const internalNetworkOf = (host: DockerHost): docker.Network => {
             const existing = internalNetworks.get(host.name);
@@ -73,7 +84,8 @@ export class ServiceStack extends pulumi.ComponentResource {
     }
 }
 
-function typeToken(stack: StackName): string {
+/** `homelab:stacks:<Stack>`, the per-stack token states written before the rename hold. */
+export function legacyTypeToken(stack: StackName): string {
     const pascal = stack.replace(/(^|-)([a-z])/g, (_, __: string, letter: string) => letter.toUpperCase());
     return `homelab:stacks:${pascal}`;
 }
