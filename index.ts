@@ -10,8 +10,7 @@ import { assertCatalog } from "./catalog/validate";
 import { ConfigError } from "./config/errors";
 import { loadSecrets, loadSettings } from "./config/load";
 import { Edge, edgeProblems, edgeProvidedSecrets, edgeSecretRequests } from "./components/edge";
-import { TraefikRouteFile } from "./components/edge/route-file";
-import { dynamicDirOnHost, routeDocument } from "./components/edge/routes";
+import { dynamicDirOnHost, routeDocument, routeFileName } from "./components/edge/routes";
 import { hostSummary, serviceUrls } from "./components/outputs";
 import { monitorFiles, uptimeMonitors } from "./components/monitoring/monitors";
 import { SingleSignOn } from "./components/sso";
@@ -19,6 +18,7 @@ import { containerSpecs, placements } from "./components/container-spec";
 import { ServiceStack } from "./components/stack";
 import { HostDirectories, hostDirectories } from "./hosts/directories";
 import { HostFileSet } from "./hosts/file-set";
+import { HostFile } from "./hosts/host-file";
 import { DockerHosts, type DockerHost } from "./hosts/docker";
 import { Machines, machineProblems, machineSecretRequests } from "./hosts/machines";
 import { sshAccess } from "./hosts/ssh";
@@ -107,15 +107,17 @@ for (const stack of stackNames) {
 
 const traefikHost = fleet.hosts[edgeHost];
 if (traefikHost) {
-    new TraefikRouteFile(
+    new HostFile(
         "traefik-routes",
         {
             host: traefikHost,
             directory: dynamicDirOnHost(services, settings, traefikHost, roles),
+            fileName: routeFileName,
             content: JSON.stringify(routeDocument(services, settings, fleet.hosts, roles), null, 2),
             ssh: ssh.forHost(traefikHost.endpoint, secrets),
+            after: machines.readiness[edgeHost],
         },
-        { provider: commands, dependsOn: machines.readiness[edgeHost] },
+        { provider: commands, aliases: [{ type: "homelab:edge:TraefikRouteFile" }] },
     );
 }
 

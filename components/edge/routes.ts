@@ -7,6 +7,9 @@ import { hostnameOf, volumesFor } from "../spec";
 
 export const outpostPath = "/outpost.goauthentik.io/";
 
+/** The generated file-provider document in Traefik's dynamic directory. */
+export const routeFileName = "homelab.yml";
+
 const authResponseHeaders = [
     "X-authentik-username",
     "X-authentik-groups",

@@ -6,8 +6,8 @@ import type { ServiceEntry } from "../../catalog/types";
 import { urlFor } from "../../catalog/urls";
 import type { DockerHost } from "../../hosts/docker";
 import { DynamicProvider } from "../dynamic-provider";
-import { blueprintYaml, ssoBlueprint } from "./blueprint";
-import { BlueprintFile } from "./file";
+import { HostFile } from "../../hosts/host-file";
+import { blueprintFileName, blueprintYaml, ssoBlueprint } from "./blueprint";
 import { LocalSecret } from "./local";
 import type { Secrets } from "../../config/load";
 
@@ -78,7 +78,11 @@ export class SingleSignOn extends pulumi.ComponentResource {
         this.providedSecrets = provided;
         this.blueprint = blueprintYaml(ssoBlueprint(catalog, settings, args.retired ?? retired));
         if (args.blueprint !== undefined) {
-            new BlueprintFile(`${name}-blueprint`, { ...args.blueprint, content: this.blueprint }, { parent: this });
+            new HostFile(
+                `${name}-blueprint`,
+                { ...args.blueprint, fileName: blueprintFileName, content: this.blueprint },
+                { parent: this, aliases: [{ type: "homelab:sso:BlueprintFile" }] },
+            );
         }
         this.registerOutputs({});
     }

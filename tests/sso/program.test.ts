@@ -14,7 +14,7 @@ import {
 } from "../helpers/program";
 import { containerNamed, envOf, labelsOf, secretEnvNames, whoamiEntry } from "../helpers/services";
 
-const watchedFileType = "pulumi-nodejs:dynamic/homelab:LocalWatchedFile";
+const watchedFileType = "pulumi-nodejs:dynamic/homelab:LocalFile";
 const commandType = "command:remote:Command";
 
 const program = bothStacks();
@@ -38,11 +38,11 @@ const secretNames = ["sso-homarr-client-secret", "sso-immich-client-secret"];
 describe("the lab", () => {
     test("writes the blueprint in-process into the worker's blueprint mount, staged beside it", () => {
         const files = program("lab").ofType(watchedFileType);
-        expect(files.map((file) => file.name)).toEqual(["sso-blueprint-write"]);
-        const file = files[0];
+        expect(files.map((file) => file.name).sort()).toEqual(["sso-blueprint-write", "traefik-routes-write"]);
+        const file = files.find((candidate) => candidate.name === "sso-blueprint-write");
         expect(file?.inputs.path).toBe("/var/tmp/homelab-lab/appdata/authentik-worker/blueprints/homelab.yaml");
         expect(file?.inputs.staging).toBe("/var/tmp/homelab-lab/appdata/authentik-worker/.blueprints-homelab.yaml.tmp");
-        expect(file?.parent).toContain("homelab:sso:BlueprintFile");
+        expect(file?.parent).toContain("homelab:hosts:HostFile");
         expect(file?.dependencies.some((urn) => urn.endsWith("::directories-auth-prod-01-create"))).toBe(true);
         expect(container("lab", "authentik-worker").inputs.volumes).toContainEqual({
             hostPath: "/var/tmp/homelab-lab/appdata/authentik-worker/blueprints",
