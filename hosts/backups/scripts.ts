@@ -253,6 +253,15 @@ export interface PlexBackupPlan extends UnraidCronJob {
     keep: number;
 }
 
+/** An Unraid cron job's files: script and env in the install directory, the cron line where Unraid's dynamix plugin reads it. */
+function unraidJobFiles(installDir: string, job: string): { script: string; envFile: string; cronFile: string } {
+    return {
+        script: `${installDir}/${job}.sh`,
+        envFile: `${installDir}/${job}.env`,
+        cronFile: `/boot/config/plugins/dynamix/homelab-${job}.cron`,
+    };
+}
+
 export function plexBackupPlan(
     settings: Settings,
     backup: { host: string; cron: string; container: string; destination: string; keep: number; installDir: string },
@@ -264,9 +273,7 @@ export function plexBackupPlan(
         destination: backup.destination,
         keep: backup.keep,
         cron: backup.cron,
-        script: `${backup.installDir}/plex-backup.sh`,
-        envFile: `${backup.installDir}/plex-backup.env`,
-        cronFile: "/boot/config/plugins/dynamix/homelab-plex-backup.cron",
+        ...unraidJobFiles(backup.installDir, "plex-backup"),
     };
 }
 
@@ -406,9 +413,7 @@ export function snapshotPlan(backup: {
         cron: backup.cron,
         datasets: backup.datasets,
         keep: backup.keep,
-        script: `${backup.installDir}/zfs-snapshots.sh`,
-        envFile: `${backup.installDir}/zfs-snapshots.env`,
-        cronFile: "/boot/config/plugins/dynamix/homelab-zfs-snapshots.cron",
+        ...unraidJobFiles(backup.installDir, "zfs-snapshots"),
     };
 }
 
