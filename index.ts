@@ -3,20 +3,20 @@ import { catalog } from "./catalog";
 import { catalogSecretRequests } from "./catalog/secrets";
 import { blueprintsTarget } from "./catalog/stacks/auth";
 import { staticMonitorsTarget } from "./catalog/stacks/monitoring";
-import type * as pulumi from "@pulumi/pulumi";
+import { traefikDynamicDir } from "./catalog/stacks/traefik";
 import { stackNames } from "./catalog/types";
-import { edgeHost, roles, type HostName } from "./topology";
+import { roles, type HostName } from "./topology";
 import { assertCatalog } from "./catalog/validate";
 import { ConfigError } from "./config/errors";
 import { loadSecrets, loadSettings } from "./config/load";
 import { Edge, edgeProblems, edgeProvidedSecrets, edgeSecretRequests } from "./components/edge";
-import { dynamicDirOnHost, routeDocument, routeFileName } from "./components/edge/routes";
+import { routeDocument, routeFileName } from "./components/edge/routes";
 import { hostSummary, serviceUrls } from "./components/outputs";
 import { monitorFiles, uptimeMonitors } from "./components/monitoring/monitors";
 import { SingleSignOn } from "./components/sso";
-import { containerSpecs, placements } from "./components/container-spec";
+import { containerSpecs, mountedDirectory } from "./components/container-spec";
 import { ServiceStack } from "./components/stack";
-import { HostDirectories, hostDirectories } from "./hosts/directories";
+import { hostReadiness } from "./hosts/directories";
 import { HostFileSet } from "./hosts/file-set";
 import { HostFile } from "./hosts/host-file";
 import { DockerHosts, type DockerHost } from "./hosts/docker";
@@ -44,52 +44,36 @@ const fleet = new DockerHosts("hosts", { settings, dependsOn: machines.dockerDep
 const edge = new Edge("edge", { settings, secrets, services, roles });
 
 // Containers start only once their host is bootstrapped and their directories have their owners.
-const readiness: Partial<Record<HostName, pulumi.Resource[]>> = {};
-const placed = placements(services, settings);
+const containers = containerSpecs(services, settings);
+const readiness = hostReadiness({
+    hosts: fleet.hosts,
+    containers,
+    settings,
+    machines: machines.readiness,
+    sshFor: (host) => ssh.forHost(host.endpoint, secrets),
+    provider: commands,
+});
 const hostOf = (name: HostName): DockerHost => {
     const host = fleet.hosts[name];
     if (host === undefined) throw new Error(`host ${name} has no Docker provider`);
     return host;
 };
-for (const host of Object.values(fleet.hosts)) {
-    const directories = hostDirectories(
-        placed.filter((placement) => placement.host === host.name).map((placement) => placement.entry),
-        settings,
-        host,
-    );
-    const after = machines.readiness[host.name] ?? [];
-    if (directories.length === 0) {
-        readiness[host.name] = after;
-        continue;
-    }
-    const created = new HostDirectories(
-        `directories-${host.name}`,
-        { host, directories, ssh: ssh.forHost(host.endpoint, secrets), after },
-        { provider: commands },
-    );
-    readiness[host.name] = [...after, created.ready];
-}
 
 // Authentik's providers, applications and access from the catalog: a blueprint in the worker's
 // blueprint directory, and the OIDC client secrets the apps and the worker get.
-const containers = containerSpecs(services, settings);
-const worker = containers.find((spec) => spec.name === roles.blueprintReader);
-const blueprintDirectory = worker?.mounts.find((volume) => volume.containerPath === blueprintsTarget);
+const blueprints = mountedDirectory(containers, roles.blueprintReader, blueprintsTarget);
 const sso = new SingleSignOn(
     "sso",
     {
         catalog,
         settings,
         inProcess: commands === undefined,
-        blueprint:
-            worker && blueprintDirectory
-                ? {
-                      host: hostOf(worker.host),
-                      directory: blueprintDirectory.hostPath,
-                      ssh: ssh.forHost(worker.endpoint, secrets),
-                      after: readiness[worker.host],
-                  }
-                : undefined,
+        blueprint: blueprints && {
+            host: hostOf(blueprints.spec.host),
+            directory: blueprints.hostPath,
+            ssh: ssh.forHost(blueprints.spec.endpoint, secrets),
+            after: readiness[blueprints.spec.host],
+        },
     },
     { provider: commands },
 );
@@ -105,37 +89,35 @@ for (const stack of stackNames) {
     });
 }
 
-const traefikHost = fleet.hosts[edgeHost];
-if (traefikHost) {
+// Routes to services on other hosts and the forward-auth middleware, where Traefik watches.
+const routes = mountedDirectory(containers, roles.ingress, traefikDynamicDir);
+if (routes) {
     new HostFile(
         "traefik-routes",
         {
-            host: traefikHost,
-            directory: dynamicDirOnHost(services, settings, traefikHost, roles),
+            host: hostOf(routes.spec.host),
+            directory: routes.hostPath,
             fileName: routeFileName,
             content: JSON.stringify(routeDocument(services, settings, fleet.hosts, roles), null, 2),
-            ssh: ssh.forHost(traefikHost.endpoint, secrets),
-            after: machines.readiness[edgeHost],
+            ssh: ssh.forHost(routes.spec.endpoint, secrets),
+            after: machines.readiness[routes.spec.host],
         },
         { provider: commands, aliases: [{ type: "homelab:edge:TraefikRouteFile" }] },
     );
 }
 
 // Uptime Kuma's monitors, one file per routed URL, where AutoKuma reads them.
-const agent = containers.find((spec) => spec.name === roles.monitorAgent);
-if (agent !== undefined) {
-    const host = hostOf(agent.host);
-    const directory = agent.mounts.find((volume) => volume.containerPath === staticMonitorsTarget);
-    if (directory === undefined) throw new Error(`${agent.name}: no mount at ${staticMonitorsTarget}`);
+const monitors = mountedDirectory(containers, roles.monitorAgent, staticMonitorsTarget);
+if (monitors) {
     new HostFileSet(
         "uptime-monitors",
         {
-            host,
-            directory: directory.hostPath,
+            host: hostOf(monitors.spec.host),
+            directory: monitors.hostPath,
             files: monitorFiles(uptimeMonitors(services, settings)),
             ownedSuffix: ".json",
-            ssh: ssh.forHost(host.endpoint, secrets),
-            after: readiness[host.name],
+            ssh: ssh.forHost(monitors.spec.endpoint, secrets),
+            after: readiness[monitors.spec.host],
         },
         { provider: commands },
     );

@@ -218,3 +218,14 @@ function bridgeNetworks(entry: ServiceEntry): string[] {
     }
     return networking.mode === "host" ? [proxyNetworkName] : [];
 }
+
+/** Where a directory mounted into a service's container is on its host (where the program writes files the service watches). */
+export function mountedDirectory(
+    containers: readonly ContainerSpec[],
+    service: string,
+    target: string,
+): { spec: ContainerSpec; hostPath: string } | undefined {
+    const spec = containers.find((candidate) => candidate.name === service);
+    const mount = spec?.mounts.find((volume) => volume.containerPath === target);
+    return spec && mount ? { spec, hostPath: mount.hostPath } : undefined;
+}

@@ -3,6 +3,8 @@ import type { Settings } from "../config/schema";
 import type { ServiceEntry } from "../catalog/types";
 import { directoriesFor, type OwnedDirectory } from "../components/spec";
 import { DynamicProvider } from "../components/dynamic-provider";
+import type { ContainerSpec } from "../components/container-spec";
+import type { HostName } from "../topology";
 import type { DockerHost } from "./docker";
 import { LocalDirectories } from "./local-directories";
 import { remoteScript, shellQuote, type SshConnection } from "./remote";
@@ -82,4 +84,41 @@ export class HostDirectories extends pulumi.ComponentResource {
         }
         this.registerOutputs({});
     }
+}
+
+export interface ReadinessArgs {
+    hosts: Readonly<Partial<Record<HostName, DockerHost>>>;
+    /** Every container the program places, with its catalog entry. */
+    containers: readonly ContainerSpec[];
+    settings: Settings;
+    /** What each host's containers waited for before (its bootstrap). */
+    machines: Readonly<Partial<Record<HostName, pulumi.Resource[]>>>;
+    /** SSH to a host reached over SSH; undefined for a local engine. */
+    sshFor: (host: DockerHost) => HostDirectoriesArgs["ssh"];
+    /** The command provider (prod), for the remote script. */
+    provider?: pulumi.ProviderResource;
+}
+
+/**
+ * What the containers of each host wait for: its bootstrap, then its services' directories with
+ * their owners (one HostDirectories per host that needs any).
+ */
+export function hostReadiness(args: ReadinessArgs): Partial<Record<HostName, pulumi.Resource[]>> {
+    const readiness: Partial<Record<HostName, pulumi.Resource[]>> = {};
+    for (const host of Object.values(args.hosts)) {
+        const entries = args.containers.filter((spec) => spec.host === host.name).map((spec) => spec.entry);
+        const directories = hostDirectories(entries, args.settings, host);
+        const after = args.machines[host.name] ?? [];
+        if (directories.length === 0) {
+            readiness[host.name] = after;
+            continue;
+        }
+        const created = new HostDirectories(
+            `directories-${host.name}`,
+            { host, directories, ssh: args.sshFor(host), after },
+            { provider: args.provider },
+        );
+        readiness[host.name] = [...after, created.ready];
+    }
+    return readiness;
 }

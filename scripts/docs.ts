@@ -14,7 +14,8 @@ import { imageRef, stackNames, type ServiceEntry } from "../catalog/types";
 import { everyHost, hostNames, roles } from "../topology";
 import type { Settings } from "../config/schema";
 import { hostSummary, urlOf } from "../components/outputs";
-import { readSettings } from "./adopt";
+import { settingsOfStackFile } from "../config/load";
+import { readStackFile, stackFilePath } from "../config/stack-file";
 
 export const docsFile = path.join(__dirname, "..", "docs", "services.md");
 
@@ -134,7 +135,7 @@ export function servicesDoc(services: readonly ServiceEntry[], settings: Setting
 }
 
 function main(argv: readonly string[]): number {
-    const settings = readSettings(path.join(__dirname, "..", "Pulumi.prod.yaml"));
+    const settings = settingsOfStackFile(readStackFile(stackFilePath(path.join(__dirname, ".."), "prod")));
     const content = servicesDoc(catalog, settings);
     const committed = fs.existsSync(docsFile) ? fs.readFileSync(docsFile, "utf8") : "";
     if (argv.includes("--check")) {

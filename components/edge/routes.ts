@@ -1,9 +1,8 @@
 import type { Settings } from "../../config/schema";
-import { type ServiceEntry } from "../../catalog/types";
+import type { ServiceEntry } from "../../catalog/types";
 import { edgeHost, type Roles } from "../../topology";
 import type { DockerHost } from "../../hosts/docker";
-import { traefikDynamicDir } from "../../catalog/stacks/traefik";
-import { hostnameOf, volumesFor } from "../spec";
+import { hostnameOf } from "../spec";
 
 export const outpostPath = "/outpost.goauthentik.io/";
 
@@ -112,18 +111,4 @@ export function routeDocument(
         doc.http.services["authentik-outpost"] = { loadBalancer: { servers: [{ url: outpost }] } };
     }
     return doc;
-}
-
-/** Where Traefik's watched directory is on its host, derived from the Traefik entry's mounts. */
-export function dynamicDirOnHost(
-    entries: readonly ServiceEntry[],
-    settings: Settings,
-    host: DockerHost,
-    roles: Pick<Roles, "ingress">,
-): string {
-    const traefik = entries.find((entry) => entry.name === roles.ingress);
-    const volume =
-        traefik && volumesFor(traefik, settings, host.settings).find((v) => v.containerPath === traefikDynamicDir);
-    if (volume === undefined) throw new Error(`catalog: ${roles.ingress} has no mount at ${traefikDynamicDir}`);
-    return volume.hostPath;
 }

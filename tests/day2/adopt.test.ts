@@ -3,25 +3,24 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { catalog } from "../../catalog";
 import type { Settings } from "../../config/schema";
+import { settingsOfStackFile } from "../../config/load";
+import { readStackFile } from "../../config/stack-file";
+import { main, readQmConfigs, type Sources } from "../../scripts/adopt";
+import { adoption, type Adoption, type AdoptionInput, type QmConfigs } from "../../scripts/adopt/adoption";
+import type { ImportFile } from "../../scripts/adopt/documents";
+import { expectedState } from "../../scripts/adopt/expected";
+import type { ContainerInspect, EngineSnapshot, ImageInspect, NetworkInspect } from "../../scripts/adopt/inspect";
+import { containerState, goDuration, secretPlaceholder } from "../../scripts/adopt/provider-state";
+import type { BlockingItem } from "../../scripts/adopt/qm";
+import { readQmVm } from "../../scripts/adopt/qm-config";
 import {
-    adoption,
-    containerState,
-    goDuration,
-    main,
-    readQmConfigs,
-    readSettings,
-    secretPlaceholder,
-    type Adoption,
-    type BlockingItem,
-    type ContainerInspect,
-    type EngineSnapshot,
-    type ImageInspect,
-    type ImportFile,
-    type NetworkInspect,
-    type QmConfigs,
-} from "../../scripts/adopt";
-import { readQmVm } from "../../scripts/adopt/qm";
-import { loadProgram, repoRoot, stackSettings, type Program, type RecordedResource } from "../helpers/program";
+    bothStacks,
+    loadProgram,
+    stackSettings,
+    type Program,
+    type RecordedResource,
+    type StackName,
+} from "../helpers/program";
 
 const plugins = { docker: "5.2.0", proxmoxve: { version: "8.6.0", server: "github://api.github.com/muhlba91" } };
 const imageId = `sha256:${"a".repeat(64)}`;
@@ -91,6 +90,25 @@ function labEngine(settings: Settings): EngineSnapshot {
     };
 }
 
+const programs = bothStacks();
+
+/** The adoption of a stack as the command runs it, with the program's own run of that stack. */
+function adopt(
+    stack: StackName,
+    input: Pick<AdoptionInput, "engines"> & Partial<AdoptionInput>,
+    program: readonly RecordedResource[] = programs(stack).resources,
+): Adoption {
+    return adoption({
+        stack,
+        project: "homelab",
+        settings: stackSettings(stack),
+        expected: expectedState(program),
+        services: catalog,
+        plugins,
+        ...input,
+    });
+}
+
 /** The URN `pulumi import` gives each entry of a file (its parent from the file or the name table). */
 function importUrns(file: ImportFile, stack: string): Map<string, string> {
     const urns = new Map<string, string>();
@@ -138,31 +156,27 @@ function expectProgramResources(program: Program, stack: string, result: Adoptio
 
 describe("adoption on the lab (every host on one engine)", () => {
     const settings = stackSettings("lab");
-    const result = adoption({
-        stack: "lab",
-        project: "homelab",
-        settings,
-        services: catalog,
-        engines: [labEngine(settings)],
-        plugins,
-    });
-    let program: Program;
-    beforeAll(async () => {
-        program = await loadProgram("lab");
+    let result: Adoption;
+    beforeAll(() => {
+        result = adopt("lab", { engines: [labEngine(settings)] });
     });
 
     test("names, parents and providers are the ones the program registers", () => {
-        expectProgramResources(program, "lab", result);
+        expectProgramResources(programs("lab"), "lab", result);
         const docker = result.docker.resources;
         expect(docker.filter((r) => r.type === "docker:index/container:Container").map((r) => r.logicalName)).toEqual([
             "sonarr",
             "gluetun",
-            "qbittorrent",
             "qbitrr",
+            "qbittorrent",
         ]);
-        expect(docker.find((r) => r.type === "docker:index/network:Network")).toMatchObject({
-            logicalName: "hosts-docker-prod-01-proxy",
+        expect(docker.find((r) => r.type === "docker:index/network:Network")).toEqual({
+            type: "docker:index/network:Network",
+            name: "hosts-docker-prod-01-proxy",
             id: "net-proxy",
+            parent: "hosts",
+            provider: "hosts-docker-prod-01",
+            version: "5.2.0",
         });
         expect(docker.find((r) => r.type === "pulumi:providers:docker")).toEqual({
             type: "pulumi:providers:docker",
@@ -177,10 +191,27 @@ describe("adoption on the lab (every host on one engine)", () => {
         expect(result.components.resources.every((r) => r.component === true && r.id === undefined)).toBe(true);
         expect(result.docker.nameTable).toMatchObject({
             hosts: "urn:pulumi:lab::homelab::homelab:hosts:DockerHosts::hosts",
-            "service:gluetun":
-                "urn:pulumi:lab::homelab::homelab:stacks:Torrent$homelab:components:ServiceContainer::gluetun",
+            "ServiceContainer:gluetun":
+                "urn:pulumi:lab::homelab::homelab:stacks:ServiceStack$homelab:components:ServiceContainer::gluetun",
         });
         expect(result.vms.resources).toEqual([]);
+    });
+
+    test("component types come from the program's run: another stack token changes the URNs and nothing else", () => {
+        // The stacks' component under another token, as the run would record it after a rename.
+        const retyped = JSON.parse(
+            JSON.stringify(programs("lab").resources).replace(/homelab:stacks:[A-Za-z]+/g, "homelab:stacks:Renamed"),
+        ) as RecordedResource[];
+        const renamed = adopt("lab", { engines: [labEngine(settings)] }, retyped);
+        expect(renamed.docker.resources).toEqual(result.docker.resources);
+        expect(renamed.docker.nameTable?.["ServiceContainer:gluetun"]).toBe(
+            "urn:pulumi:lab::homelab::homelab:stacks:Renamed$homelab:components:ServiceContainer::gluetun",
+        );
+        expect(renamed.components.resources.find((r) => r.name === "torrent")).toEqual({
+            type: "homelab:stacks:Renamed",
+            name: "torrent",
+            component: true,
+        });
     });
 
     test("each container's state comes from docker inspect, never with a secret's value", () => {
@@ -188,7 +219,7 @@ describe("adoption on the lab (every host on one engine)", () => {
         expect(gluetun?.id).toBe(labEngine(settings).containers[1]?.Id);
         expect(gluetun?.outputs?.envs).toEqual(["VPN_TYPE=wireguard", `WIREGUARD_PRIVATE_KEY=${secretPlaceholder}`]);
         expect(JSON.stringify([result.components, result.vms, result.docker])).not.toContain("very-secret-key");
-        const image = result.docker.resources.find((r) => r.logicalName === "sonarr-image");
+        const image = result.docker.resources.find((r) => r.name === "sonarr-image");
         expect(image?.outputs).toMatchObject({
             id: `${imageId}example/sonarr:1.0`,
             imageId,
@@ -202,8 +233,8 @@ describe("adoption on the lab (every host on one engine)", () => {
         expect(result.adopted.map((c) => [c.container, c.imageMatches, c.composeProject])).toEqual([
             ["sonarr", false, "arr"],
             ["gluetun", false, "arr"],
-            ["qbittorrent", false, "arr"],
             ["qbitrr", false, "arr"],
+            ["qbittorrent", false, "arr"],
         ]);
         expect(result.unknown).toEqual([
             {
@@ -225,15 +256,10 @@ describe("adoption on the lab (every host on one engine)", () => {
     test("a network that differs from the catalog is not imported, nor are the containers on it", () => {
         const engine = labEngine(settings);
         const compose = { "com.docker.compose.project": "torrent" };
-        const differing = adoption({
-            stack: "lab",
-            project: "homelab",
-            settings,
-            services: catalog,
+        const differing = adopt("lab", {
             engines: [{ ...engine, networks: [network("proxy", { Attachable: true, Labels: compose })] }],
-            plugins,
         });
-        expect(differing.networks[0]).toEqual({
+        expect(differing.networks.find((n) => n.network === "proxy")).toEqual({
             resource: "hosts-docker-prod-01-proxy",
             network: "proxy",
             found: true,
@@ -244,7 +270,7 @@ describe("adoption on the lab (every host on one engine)", () => {
             { container: "sonarr", host: "docker-prod-01", networks: ["proxy"] },
             { container: "gluetun", host: "docker-prod-01", networks: ["proxy"] },
         ]);
-        expect(differing.adopted.map((c) => c.container)).toEqual(["qbittorrent", "qbitrr"]);
+        expect(differing.adopted.map((c) => c.container)).toEqual(["qbitrr", "qbittorrent"]);
         expect(differing.report).toContain("## To recreate instead of adopt (2)");
     });
 });
@@ -271,21 +297,56 @@ describe("adoption on prod (one engine per host, the VMs by id)", () => {
             images: [image],
         },
     ];
-    const result = adoption({ stack: "prod", project: "homelab", settings, services: catalog, engines, plugins });
-    let program: Program;
-    beforeAll(async () => {
-        program = await loadProgram("prod");
+    let result: Adoption;
+    beforeAll(() => {
+        result = adopt("prod", { engines });
     });
 
     test("names, parents and providers are the ones the program registers, VMs included", () => {
-        expectProgramResources(program, "prod", result);
+        expectProgramResources(programs("prod"), "prod", result);
         expect(
-            result.docker.resources.filter((r) => r.type === "docker:index/network:Network").map((r) => r.logicalName),
-        ).toEqual(["hosts-docker-prod-01-proxy", "hosts-auth-prod-01-proxy", "auth-internal"]);
+            result.docker.resources.filter((r) => r.type === "docker:index/network:Network").map((r) => r.name),
+        ).toEqual(["auth-internal", "hosts-auth-prod-01-proxy", "hosts-docker-prod-01-proxy"]);
         expect(result.adopted.map((c) => c.resource)).toEqual([
-            "authentik-postgresql",
             "sonarr",
+            "authentik-postgresql",
             "beszel-agent-auth-prod-01",
+        ]);
+    });
+
+    test("Sonarr's entries: the program's types, names, parents and provider, its components imported first", () => {
+        const sonarr = result.docker.resources.filter((r) => (r.logicalName ?? r.name).startsWith("sonarr"));
+        expect(sonarr.map(({ inputs: _inputs, outputs: _outputs, ...entry }) => entry)).toEqual([
+            {
+                type: "docker:index/remoteImage:RemoteImage",
+                name: "sonarr-image",
+                id: `${imageId}example/sonarr:1.0`,
+                parent: "ServiceContainer:sonarr",
+                provider: "hosts-docker-prod-01",
+                version: "5.2.0",
+            },
+            {
+                type: "docker:index/container:Container",
+                name: "Container:sonarr",
+                logicalName: "sonarr",
+                id: engines[0]?.containers[0]?.Id,
+                parent: "ServiceContainer:sonarr",
+                provider: "hosts-docker-prod-01",
+                version: "5.2.0",
+            },
+        ]);
+        expect(result.docker.nameTable?.["ServiceContainer:sonarr"]).toBe(
+            "urn:pulumi:prod::homelab::homelab:stacks:ServiceStack$homelab:components:ServiceContainer::sonarr",
+        );
+        expect(result.components.resources.filter((r) => ["arr", "sonarr"].includes(r.logicalName ?? r.name))).toEqual([
+            { type: "homelab:stacks:ServiceStack", name: "arr", component: true },
+            {
+                type: "homelab:components:ServiceContainer",
+                name: "ServiceContainer:sonarr",
+                logicalName: "sonarr",
+                parent: "arr",
+                component: true,
+            },
         ]);
     });
 
@@ -299,9 +360,10 @@ describe("adoption on prod (one engine per host, the VMs by id)", () => {
             expect.objectContaining({ name: "machines-vms-auth-prod-01", id: "pve-prod-01/113" }),
             expect.objectContaining({ name: "machines-vms-immich-prod-01", id: "pve-prod-01/114" }),
         ]);
+        // As the provider's SDK sends them (a boolean as JSON text), without the API token.
         expect(result.vms.resources.find((r) => r.name === "machines-proxmox")?.inputs).toEqual({
             endpoint: "https://192.168.30.5:8006/",
-            insecure: true,
+            insecure: "true",
         });
         expect(result.vms.nameTable).toEqual({
             machines: "urn:pulumi:prod::homelab::homelab:hosts:Machines::machines",
@@ -318,14 +380,7 @@ describe("adoption on prod (one engine per host, the VMs by id)", () => {
             ...settings,
             hosts: { ...settings.hosts, "docker-prod-01": { ...host, vm: { ...vm, adopt: false } } },
         };
-        const vms = adoption({
-            stack: "prod",
-            project: "homelab",
-            settings: fresh,
-            services: catalog,
-            engines: [],
-            plugins,
-        }).vms;
+        const vms = adopt("prod", { settings: fresh, engines: [] }).vms;
         expect(vms.resources.filter((r) => r.type === "proxmoxve:index/vmLegacy:VmLegacy").map((r) => r.name)).toEqual([
             "machines-vms-auth-prod-01",
             "machines-vms-immich-prod-01",
@@ -383,16 +438,12 @@ describe("docker inspect → the provider's state", () => {
 });
 
 describe("the stack config the command reads", () => {
-    test("Pulumi.prod.yaml gives the settings the program sees", () => {
-        expect(readSettings(path.join(repoRoot, "Pulumi.prod.yaml"))).toEqual(stackSettings("prod"));
-    });
-
     test("bad config is one error naming the key, the value and what is allowed", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "adopt-"));
         try {
             const file = path.join(dir, "Pulumi.x.yaml");
             fs.writeFileSync(file, "config:\n  homelab:domain: Not A Domain\n  homelab:other:\n    secure: v1:abc\n");
-            expect(() => readSettings(file)).toThrow(
+            expect(() => settingsOfStackFile(readStackFile(file))).toThrow(
                 /homelab:domain: "Not A Domain" is not allowed; expected a bare lower-case domain/,
             );
         } finally {
@@ -410,9 +461,12 @@ const qmText = (vmId: number): string => fs.readFileSync(path.join(qmFixtures, `
 describe("adopted VMs checked against the owner's `qm config` before `pulumi up`", () => {
     const settings = stackSettings("prod");
     const prod = (qm: QmConfigs | undefined, config = settings): Adoption =>
-        adoption({ stack: "prod", project: "homelab", settings: config, services: catalog, engines: [], plugins, qm });
+        adopt("prod", { settings: config, engines: [], qm });
     const qm = { dir: ".adopt/prod/qm", texts: readQmConfigs(qmFixtures, [111, 113, 114]) };
-    const result = prod(qm);
+    let result: Adoption;
+    beforeAll(() => {
+        result = prod(qm);
+    });
     const notChecked114: BlockingItem = {
         host: "immich-prod-01",
         vm: "pve-prod-01/114",
@@ -603,11 +657,24 @@ describe("adopted VMs checked against the owner's `qm config` before `pulumi up`
 
 describe("npm run adopt: files first, then exit 1 naming the report when anything blocks", () => {
     const empty = (endpoint: string): EngineSnapshot => ({ endpoint, containers: [], networks: [], images: [] });
+    const endpoints: string[] = [];
+    const sources: Partial<Sources> = {
+        readEngine: (endpoint) => {
+            endpoints.push(endpoint);
+            return empty(endpoint);
+        },
+        // The command's own run of index.ts, in a module registry of its own as jest needs.
+        recordProgram: async (stack, config) => {
+            if (stack !== "prod" && stack !== "lab") throw new Error(`no stack ${stack}`);
+            return (await loadProgram(stack, { config })).resources;
+        },
+    };
     let out: string;
     let errors: string[];
     beforeEach(() => {
         out = fs.mkdtempSync(path.join(os.tmpdir(), "adopt-out-"));
         errors = [];
+        endpoints.length = 0;
         jest.spyOn(console, "log").mockImplementation(() => undefined);
         jest.spyOn(console, "error").mockImplementation((line: string) => {
             errors.push(line);
@@ -618,9 +685,16 @@ describe("npm run adopt: files first, then exit 1 naming the report when anythin
         fs.rmSync(out, { recursive: true, force: true });
     });
 
-    test("prod with the fixtures: every file is written, the report opens with the blocking items, exit 1", () => {
-        const run = main(["--stack", "prod", "--out", out, "--qm-config", qmFixtures], empty);
+    test("prod with the fixtures: every file is written, the report opens with the blocking items, exit 1", async () => {
+        const run = await main(["--stack", "prod", "--out", out, "--qm-config", qmFixtures], sources);
         expect(run.exitCode).toBe(1);
+        // Each engine the program's Docker providers connect to, once.
+        expect(endpoints).toEqual([
+            "ssh://deploy@192.168.30.13",
+            "ssh://deploy@192.168.30.11",
+            "ssh://deploy@192.168.30.14",
+            "ssh://root@192.168.30.12",
+        ]);
         expect(fs.readdirSync(out).sort()).toEqual(["1-components.json", "2-vms.json", "3-docker.json", "report.md"]);
         const report = fs.readFileSync(path.join(out, "report.md"), "utf8");
         expect(report.split("\n").slice(0, 3)).toEqual([
@@ -634,9 +708,10 @@ describe("npm run adopt: files first, then exit 1 naming the report when anythin
         ]);
     });
 
-    test("the lab has no VM: nothing blocks and the command exits 0", () => {
-        const run = main(["--stack", "lab", "--out", out], empty);
+    test("the lab has no VM: nothing blocks and the command exits 0", async () => {
+        const run = await main(["--stack", "lab", "--out", out], sources);
         expect(run.exitCode).toBe(0);
+        expect(endpoints).toEqual(["unix:///var/run/docker.sock"]);
         expect(errors).toEqual([]);
         expect(fs.readFileSync(path.join(out, "report.md"), "utf8")).toContain(
             "## Blocking before `pulumi up` (0)\n\nNone: every VM checked matches its `vm` block.",

@@ -4,9 +4,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { catalog } from "../../catalog";
-import { composeDocument, composeYaml } from "../../catalog/compose";
+import { composeDocument, composeYaml } from "../../components/compose";
 import { catalogSecretRequests } from "../../catalog/secrets";
-import type { ImportFile } from "../../scripts/adopt";
+import type { ImportFile } from "../../scripts/adopt/documents";
 import { repoRoot, stackSettings } from "../helpers/program";
 import { labStack, projectCopy, TestEngine } from "./engine";
 
