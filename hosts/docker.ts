@@ -4,9 +4,6 @@ import type { HostSettings, Settings } from "../config/schema";
 import { hostNames, type HostName } from "../topology";
 import { dockerEndpoint, proxyNetworkName } from "./endpoint";
 
-// Until every importer reads them from ./endpoint.
-export { dockerEndpoint, proxyNetworkName };
-
 export interface DockerHost {
     name: HostName;
     settings: HostSettings;
