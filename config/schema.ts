@@ -121,6 +121,14 @@ export const settingsSchema = z.strictObject({
             images: z.record(z.string(), z.string()).default({}),
         })
         .optional(),
+    /**
+     * How the program writes its files and directories on the hosts (directories, Traefik's route
+     * document, the Authentik blueprint, the monitor files): `ssh`, with @pulumi/command over SSH as
+     * the deploy user (prod), or `local`, in-process on the machine running Pulumi, for labs whose
+     * hosts all share this machine's filesystem (the lab, the fleet lab). Docker itself is reached at
+     * each host's endpoint either way.
+     */
+    hostFiles: z.enum(["ssh", "local"], { error: "ssh or local" }).default("ssh"),
     /** Protect stateful resources (databases, VMs, the tunnel) from `pulumi destroy`. */
     protectStateful: z.boolean(),
     /** Whether the Cloudflare edge (tunnel, DNS) and the AdGuard rewrite are managed here. */

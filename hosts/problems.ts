@@ -279,5 +279,21 @@ export function machineConfigProblems(settings: Settings, entries: readonly Serv
         ...nasLayoutProblems(settings),
         ...hardlinkProblems(settings, entries),
         ...backupProblems(settings),
+        ...hostFilesProblems(settings),
     ];
+}
+
+/** The VMs' bootstrap and the backups run over SSH: they cannot be written in-process. */
+function hostFilesProblems(settings: Settings): string[] {
+    if (settings.hostFiles !== "local") return [];
+    const needSsh = [
+        ...vmHosts(settings).map((vm) => `homelab:hosts.${vm.name}.vm`),
+        ...(settings.backups === undefined ? [] : ["homelab:backups"]),
+    ];
+    return needSsh.length === 0
+        ? []
+        : [
+              `homelab:hostFiles: ${show("local")} is not allowed with ${needSsh.join(", ")}; ` +
+                  "expected ssh: the bootstrap and the backups run on the hosts over SSH",
+          ];
 }

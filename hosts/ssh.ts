@@ -12,7 +12,10 @@ export interface SshAccess {
 
 /** The deploy user's private key is needed only when some host is reached over SSH (prod). */
 export function sshAccess(settings: Settings): SshAccess {
-    const sshHosts = Object.entries(settings.hosts).filter(([, host]) => host.dockerHost === undefined);
+    const sshHosts =
+        settings.hostFiles === "local"
+            ? []
+            : Object.entries(settings.hosts).filter(([, host]) => host.dockerHost === undefined);
     return {
         secretRequests: sshHosts.length > 0 ? [{ key: sshKeySecret, usedBy: sshHosts.map(([name]) => name) }] : [],
         forHost(endpoint, secrets) {

@@ -7,7 +7,7 @@ import { allSecretKeys, recordRun, type RecordedResource, type RecordedRun } fro
 
 export * from "../../scripts/lib/mock-run";
 
-export type StackName = "prod" | "lab";
+export type StackName = "prod" | "lab" | "fleet";
 export const repoRoot = path.resolve(__dirname, "../..");
 
 /** The stack's config file as the flat `key → string` map the engine hands a program. */

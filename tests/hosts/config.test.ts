@@ -28,6 +28,20 @@ async function failure(config: Record<string, string>): Promise<ProgramLoadError
 const hostsConfig = (hosts: Hosts): Record<string, string> => ({ "homelab:hosts": JSON.stringify(hosts) });
 
 describe("bad VM config fails before any resource is registered, naming key, value and what is allowed", () => {
+    test("in-process host files where the VMs and backups need SSH", async () => {
+        const error = await failure({ "homelab:hostFiles": "local" });
+        expect(error.message).toContain(
+            'homelab:hostFiles: "local" is not allowed with homelab:hosts.docker-prod-01.vm, homelab:hosts.auth-prod-01.vm, homelab:hosts.immich-prod-01.vm, homelab:backups; expected ssh: the bootstrap and the backups run on the hosts over SSH',
+        );
+        expect(error.registered).toBe(0);
+    });
+
+    test("an unknown way to write host files", async () => {
+        const error = await failure({ "homelab:hostFiles": "rsync" });
+        expect(error.message).toContain('homelab:hostFiles: "rsync" is not allowed; expected ssh or local');
+        expect(error.registered).toBe(0);
+    });
+
     test("two VMs with one address", async () => {
         const hosts = prodHosts();
         hosts["auth-prod-01"] = { ...hosts["auth-prod-01"], address: "192.168.30.11" };
