@@ -1,15 +1,12 @@
 import * as command from "@pulumi/command";
 import { catalog } from "./catalog";
-import { catalogSecretRequests } from "./catalog/secrets";
 import { blueprintsTarget } from "./catalog/stacks/auth";
 import { staticMonitorsTarget } from "./catalog/stacks/monitoring";
 import { traefikDynamicDir } from "./catalog/stacks/traefik";
 import { stackNames } from "./catalog/types";
 import { roles, type HostName } from "./topology";
-import { assertCatalog } from "./catalog/validate";
-import { ConfigError } from "./config/errors";
 import { loadSecrets, loadSettings } from "./config/load";
-import { Edge, edgeProblems, edgeProvidedSecrets, edgeSecretRequests } from "./components/edge";
+import { Edge } from "./components/edge";
 import { routeDocument, routeFileName } from "./components/edge/routes";
 import { hostSummary, serviceUrls } from "./components/outputs";
 import { monitorFiles, uptimeMonitors } from "./components/monitoring/monitors";
@@ -20,22 +17,13 @@ import { hostReadiness } from "./hosts/directories";
 import { HostFileSet } from "./hosts/file-set";
 import { HostFile } from "./hosts/host-file";
 import { DockerHosts, type DockerHost } from "./hosts/docker";
-import { Machines, machineProblems, machineSecretRequests } from "./hosts/machines";
-import { sshAccess } from "./hosts/ssh";
+import { Machines } from "./hosts/machines";
+import { checkInput } from "./input";
 
 // Everything that can be wrong with the input fails here, before any resource is registered.
 const settings = loadSettings();
-assertCatalog(catalog, settings);
-const services = catalog.filter((entry) => entry.enabled !== false);
-const problems = [...edgeProblems(settings, services), ...machineProblems(settings, services)];
-if (problems.length > 0) throw new ConfigError(problems);
-const ssh = sshAccess(settings);
-const secrets = loadSecrets([
-    ...catalogSecretRequests(services, settings, edgeProvidedSecrets(settings)),
-    ...ssh.secretRequests,
-    ...edgeSecretRequests(settings),
-    ...machineSecretRequests(settings),
-]);
+const { services, ssh, secretRequests } = checkInput(settings, catalog);
+const secrets = loadSecrets(secretRequests);
 
 // Remote commands exist only where hosts are reached over SSH (prod); the lab needs no command plugin.
 const commands = ssh.secretRequests.length > 0 ? new command.Provider("command", {}) : undefined;

@@ -7,16 +7,19 @@ import { allSecretKeys, recordRun, type RecordedResource, type RecordedRun } fro
 
 export * from "../../scripts/lib/mock-run";
 
-export type StackName = "prod" | "lab" | "fleet";
+/** The stacks most tests assert side by side. */
+export type StackName = "prod" | "lab";
+/** Every stack file of the project: the fleet lab's too. */
+export type AnyStack = StackName | "fleet";
 export const repoRoot = path.resolve(__dirname, "../..");
 
 /** The stack's config file as the flat `key → string` map the engine hands a program. */
-export function stackConfig(stack: StackName): Record<string, string> {
+export function stackConfig(stack: AnyStack): Record<string, string> {
     return plainConfigOf(readStackFile(stackFilePath(repoRoot, stack)));
 }
 
 /** The stack's settings as the program parses them; `overrides` are `homelab:key` → string, as the engine hands them. */
-export function stackSettings(stack: StackName, overrides: Record<string, string> = {}): Settings {
+export function stackSettings(stack: AnyStack, overrides: Record<string, string> = {}): Settings {
     return settingsOfStackFile({ config: { ...readStackFile(stackFilePath(repoRoot, stack)).config, ...overrides } });
 }
 
@@ -43,7 +46,7 @@ export interface Program {
  * Loads index.ts under Pulumi mocks with a stack's real config file and dummy secrets, and
  * records every resource with its inputs and options. Each call gets fresh modules.
  */
-export async function loadProgram(stack: StackName, options: LoadOptions = {}): Promise<Program> {
+export async function loadProgram(stack: AnyStack, options: LoadOptions = {}): Promise<Program> {
     let recorded: RecordedRun = { resources: [], outputs: {} };
     await jest.isolateModulesAsync(async () => {
         for (const [path, factory] of Object.entries(options.modules ?? {})) jest.doMock(path, factory);

@@ -1,0 +1,41 @@
+import { catalogSecretRequests } from "./catalog/secrets";
+import type { ServiceEntry } from "./catalog/types";
+import { assertCatalog } from "./catalog/validate";
+import { ConfigError } from "./config/errors";
+import type { SecretRequest } from "./config/load";
+import type { Settings } from "./config/schema";
+import { edgeProblems, edgeProvidedSecrets, edgeSecretRequests } from "./components/edge";
+import { machineProblems, machineSecretRequests } from "./hosts/machines";
+import { sshAccess, type SshAccess } from "./hosts/ssh";
+
+/** The program's input once everything that can be wrong with it has been checked. */
+export interface CheckedInput {
+    /** The enabled catalog entries. */
+    services: ServiceEntry[];
+    ssh: SshAccess;
+    /** Every secret the stack needs, with who needs it. */
+    secretRequests: SecretRequest[];
+}
+
+/**
+ * Everything that can be wrong with the settings and the catalog, checked together before any
+ * resource is registered: one ConfigError listing every problem with its key, value and what is
+ * allowed.
+ */
+export function checkInput(settings: Settings, catalog: readonly ServiceEntry[]): CheckedInput {
+    assertCatalog(catalog, settings);
+    const services = catalog.filter((entry) => entry.enabled !== false);
+    const problems = [...edgeProblems(settings, services), ...machineProblems(settings, services)];
+    if (problems.length > 0) throw new ConfigError(problems);
+    const ssh = sshAccess(settings);
+    return {
+        services,
+        ssh,
+        secretRequests: [
+            ...catalogSecretRequests(services, settings, edgeProvidedSecrets(settings)),
+            ...ssh.secretRequests,
+            ...edgeSecretRequests(settings),
+            ...machineSecretRequests(settings),
+        ],
+    };
+}
