@@ -112,7 +112,7 @@ export async function checkImages(
     if (failed.length > 0) {
         throw new PreflightError(
             `cannot pull ${failed.join(", ")}. On a machine without a registry, build the stand-in image ` +
-                "(bash scripts/standin/build.sh homelab-standin:local) and run with " +
+                "(bash offline-toolchain/standin/build.sh homelab-standin:local) and run with " +
                 "HOMELAB_OFFLINE_IMAGE=homelab-standin:local. Nothing was created.",
         );
     }

@@ -2,7 +2,7 @@
 # The lab stack on this machine's Docker engine, with a local file state backend in .lab/.
 #   scripts/lab.sh up | preview | refresh | destroy | output   [extra pulumi arguments]
 # DOCKER_HOST=unix:///... points every lab host at another local engine. HOMELAB_OFFLINE_IMAGE=<tag>
-# runs every service from a local stand-in image (offline machines; see scripts/standin/).
+# runs every service from a local stand-in image (offline machines; see offline-toolchain/standin/).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 action="${1:-up}"
@@ -16,7 +16,7 @@ config="$lab_dir/Pulumi.lab.yaml"
 # missing engine is one line of advice, not a half-made stack.
 missing_secrets="$(npx ts-node --transpile-only scripts/lab-config.ts "$config" "$action")"
 
-source scripts/engine/env.sh
+source offline-toolchain/engine/env.sh
 mkdir -p "$lab_dir/state"
 export PULUMI_BACKEND_URL="file://$lab_dir/state"
 # Protects only the lab's own throwaway secrets, generated below and kept in .lab/ (git-ignored).

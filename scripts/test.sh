@@ -21,7 +21,7 @@ if [ "${HOMELAB_INTEGRATION:-run}" != "skip" ]; then
   for tool in dockerd busybox docker-compose; do
     command -v "$tool" >/dev/null || { echo "$tool is missing: apt-get install docker.io busybox-static docker-compose (or HOMELAB_INTEGRATION=skip)" >&2; exit 1; }
   done
-  source scripts/engine/env.sh
+  source offline-toolchain/engine/env.sh
   npx jest -c jest.integration.config.js --ci --json --outputFile="$results/integration.json"
 fi
 

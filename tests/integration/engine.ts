@@ -27,15 +27,15 @@ export class TestEngine {
     }
 
     buildStandIn(tag: string, marker: string): void {
-        execFileSync("bash", [path.join(repoRoot, "scripts/standin/build.sh"), tag], {
+        execFileSync("bash", [path.join(repoRoot, "offline-toolchain/standin/build.sh"), tag], {
             env: { ...process.env, DOCKER_HOST: this.dockerHost, STANDIN_MARKER: marker },
             stdio: "inherit",
         });
     }
 
-    /** The real Traefik, built from its Go module and tagged as the catalog's image (scripts/traefik/). */
+    /** The real Traefik, built from its Go module and tagged as the catalog's image (offline-toolchain/traefik/). */
     buildTraefik(tag: string): void {
-        execFileSync("bash", [path.join(repoRoot, "scripts/traefik/build.sh"), tag], {
+        execFileSync("bash", [path.join(repoRoot, "offline-toolchain/traefik/build.sh"), tag], {
             env: { ...process.env, DOCKER_HOST: this.dockerHost },
             stdio: ["ignore", "ignore", "inherit"],
         });

@@ -1,8 +1,8 @@
 # shellcheck shell=bash
-# Source this file (bash): builds or reuses the Pulumi engine (scripts/engine/build.sh) and sets up
-# the environment to run it offline:
+# Source this file (bash): builds or reuses the Pulumi engine (offline-toolchain/engine/build.sh)
+# and sets up the environment to run it offline:
 #
-#   source scripts/engine/env.sh
+#   source offline-toolchain/engine/env.sh
 #
 # - puts the engine bin dir first on PATH
 # - PULUMI_SKIP_UPDATE_CHECK=true, PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true (no downloads)

@@ -2,7 +2,7 @@
 # Builds the Pulumi engine binaries this project needs, from source, using only the Go module
 # proxy (no Pulumi CLI download, no plugin download, no GitHub).
 #
-#   PATH="$(bash scripts/engine/build.sh):$PATH"
+#   PATH="$(bash offline-toolchain/engine/build.sh):$PATH"
 #
 # Prints ONE line on stdout: a directory holding
 #   pulumi                          the CLI/engine
@@ -56,6 +56,8 @@ TF_PLUGIN_SDK_FORK_MODULE=github.com/pulumi/terraform-plugin-sdk/v2
 TF_PLUGIN_SDK_FORK_VERSION=v2.0.0-20250923233607-7f1981c8674a # what the bridge's go.mod replaces with
 COMMAND_PROVIDER_VERSION=1.2.1 # not buildable here, see above; only used for the warning
 PATCH_LEVEL=1 # bump when the patch_* functions below change, to invalidate cached builds
+# no_compose: leave out docker_compose (not part of @pulumi/docker; pulls in docker/compose).
+DOCKER_BUILD_TAGS=no_compose
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 CACHE="${HOMELAB_ENGINE_CACHE:-$HOME/.cache/homelab-engine}"
@@ -308,14 +310,20 @@ build_langhost() {
 }
 _build_langhost() {
   local out="$1" work="$CACHE/work/nodejs-langhost"
-  log "building pulumi-language-nodejs (scripts/engine/nodejs-langhost, sdk/v3 v$PULUMI_VERSION)..."
+  log "building pulumi-language-nodejs (nodejs-langhost/main.go, sdk/v3 v$PULUMI_VERSION)..."
+  langhost_module "$work"
+  (cd "$work" && gobuild -ldflags "-s -w -X main.Version=$PULUMI_VERSION" \
+    -o "$out/pulumi-language-nodejs" .)
+  rm -rf "$work"
+}
+# The language host's module in $1 (emptied first): our sources and a go.mod with the pinned SDK.
+# Also used by ../check.sh.
+langhost_module() {
+  local work="$1"
   rm -rf "$work" && mkdir -p "$work"
   cp "$HERE"/nodejs-langhost/*.go "$work/"
   printf 'module homelab.invalid/engine/nodejs-langhost\n\ngo %s\n\nrequire github.com/pulumi/pulumi/sdk/v3 v%s\n' \
     "$GO_DIRECTIVE" "$PULUMI_VERSION" >"$work/go.mod"
-  (cd "$work" && gobuild -ldflags "-s -w -X main.Version=$PULUMI_VERSION" \
-    -o "$out/pulumi-language-nodejs" .)
-  rm -rf "$work"
 }
 
 # ---- 3. Docker provider ------------------------------------------------------------------------
@@ -327,6 +335,24 @@ _build_docker_provider() {
   local out="$1" work="$CACHE/work/docker"
   log "building pulumi-resource-docker v$DOCKER_PROVIDER_VERSION" \
     "($DOCKER_UPSTREAM_MODULE@$DOCKER_UPSTREAM_VERSION + pulumi-terraform-bridge $TF_BRIDGE_VERSION)..."
+  docker_module "$work"
+  (cd "$work" && gobuild -tags "$DOCKER_BUILD_TAGS" -o "$work/pulumi-tfgen-docker" ./cmd/pulumi-tfgen-docker)
+  # Generate the Pulumi schema and the bridge metadata (mux table) that the provider embeds.
+  (cd "$work/cmd/pulumi-resource-docker" &&
+    PROVIDER_VERSION="$DOCKER_PROVIDER_VERSION" "$work/pulumi-tfgen-docker" schema --out . \
+      --skip-docs --skip-examples >"$work/tfgen.log" 2>&1) ||
+    { cat "$work/tfgen.log" >&2; die "schema generation failed"; }
+  (cd "$work" && gobuild -tags "$DOCKER_BUILD_TAGS" -ldflags "-s -w -X main.Version=$DOCKER_PROVIDER_VERSION" \
+    -o "$out/pulumi-resource-docker" ./cmd/pulumi-resource-docker)
+  cp "$work/cmd/pulumi-resource-docker/schema.json" "$out/schema.json"
+  rm -rf "$work"
+}
+
+# The Docker provider's module in $1 (emptied first): our sources (info, cmd, shim), the patched
+# upstream provider and plugin-sdk fork, and a go.mod with the pinned versions. Also used by
+# ../check.sh.
+docker_module() {
+  local work="$1"
   rm -rf "$work" && mkdir -p "$work"
   (cd "$HERE/docker" && cp -r info cmd shim "$work/")
 
@@ -363,19 +389,6 @@ replace (
 EOF
   printf 'module %s/shim\n\ngo %s\n\nrequire %s %s\n' \
     "$DOCKER_UPSTREAM_PATH" "$GO_DIRECTIVE" "$DOCKER_UPSTREAM_PATH" "$DOCKER_UPSTREAM_VERSION" >"$work/shim/go.mod"
-
-  # no_compose: leave out docker_compose (not part of @pulumi/docker; pulls in docker/compose).
-  local tags=no_compose
-  (cd "$work" && gobuild -tags "$tags" -o "$work/pulumi-tfgen-docker" ./cmd/pulumi-tfgen-docker)
-  # Generate the Pulumi schema and the bridge metadata (mux table) that the provider embeds.
-  (cd "$work/cmd/pulumi-resource-docker" &&
-    PROVIDER_VERSION="$DOCKER_PROVIDER_VERSION" "$work/pulumi-tfgen-docker" schema --out . \
-      --skip-docs --skip-examples >"$work/tfgen.log" 2>&1) ||
-    { cat "$work/tfgen.log" >&2; die "schema generation failed"; }
-  (cd "$work" && gobuild -tags "$tags" -ldflags "-s -w -X main.Version=$DOCKER_PROVIDER_VERSION" \
-    -o "$out/pulumi-resource-docker" ./cmd/pulumi-resource-docker)
-  cp "$work/cmd/pulumi-resource-docker/schema.json" "$out/schema.json"
-  rm -rf "$work"
 }
 
 # Pulumi's patch "Do not create empty TLS config for registry HTTP client" (pulumi-docker
@@ -413,4 +426,7 @@ func (s *GRPCProviderServer) GenerateResourceConfig(
 EOF
 }
 
-main "$@"
+# Run, unless sourced (../check.sh sources this file for its pins and module set-up).
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
+  main "$@"
+fi

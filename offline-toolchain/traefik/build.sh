@@ -2,7 +2,7 @@
 # Builds the real Traefik binary from the Go module proxy (no GitHub, no registry image) and
 # packages it as a local Docker image with `docker import`:
 #
-#   bash scripts/traefik/build.sh <image tag>      # DOCKER_HOST selects the engine
+#   bash offline-toolchain/traefik/build.sh <image tag>      # DOCKER_HOST selects the engine
 #
 # The image's root filesystem holds only /traefik (static, CGO_ENABLED=0), the CA bundle
 # /etc/ssl/certs/ca-certificates.crt (from the host's Debian ca-certificates, when installed) and

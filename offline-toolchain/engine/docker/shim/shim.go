@@ -2,8 +2,8 @@
 // implementation lives in an `internal` package) to the bridge.
 //
 // It is compiled as module github.com/terraform-providers/terraform-provider-docker/shim
-// (see scripts/engine/build.sh), i.e. inside the upstream module's import path tree, which
-// is what Go's `internal` visibility rule requires.
+// (see offline-toolchain/engine/build.sh), i.e. inside the upstream module's import path
+// tree, which is what Go's `internal` visibility rule requires.
 package shim
 
 import (
