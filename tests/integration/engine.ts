@@ -5,17 +5,11 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { catalog } from "../../catalog";
 import { catalogSecretRequests } from "../../catalog/secrets";
-import { repoRoot, stackSettings } from "../helpers/program";
+import { repoRoot, stackSettings, type AnyStack } from "../helpers/program";
 
-/** A Docker engine of the test's own (scripts/dockerd.sh), and a `docker` CLI bound to it. */
-export class TestEngine {
-    public readonly dockerHost: string;
-
-    constructor(public readonly dir: string) {
-        this.dockerHost = execFileSync("bash", [path.join(repoRoot, "scripts/dockerd.sh"), "start", dir], {
-            encoding: "utf8",
-        }).trim();
-    }
+/** A `docker` CLI bound to one engine. */
+export class EngineClient {
+    constructor(public readonly dockerHost: string) {}
 
     docker(...args: string[]): string {
         const result = spawnSync("docker", args, {
@@ -48,6 +42,17 @@ export class TestEngine {
     containersWithLabel(label: string): string[] {
         const out = this.docker("ps", "-a", "--filter", `label=${label}`, "--format", "{{.Names}}");
         return out === "" ? [] : out.split("\n").sort();
+    }
+}
+
+/** A Docker engine of the test's own (scripts/dockerd.sh). */
+export class TestEngine extends EngineClient {
+    constructor(public readonly dir: string) {
+        super(
+            execFileSync("bash", [path.join(repoRoot, "scripts/dockerd.sh"), "start", dir], {
+                encoding: "utf8",
+            }).trim(),
+        );
     }
 
     stop(): void {
@@ -86,24 +91,75 @@ export function projectCopy(): string {
 }
 
 /** The secret keys the lab stack reads, from the catalog: the test gives each a throwaway value. */
-export function labSecretKeys(): string[] {
+export function labSecretKeys(stack: AnyStack = "lab"): string[] {
     const services = catalog.filter((entry) => entry.enabled !== false);
-    return catalogSecretRequests(services, stackSettings("lab")).map((request) => request.key);
+    return catalogSecretRequests(services, stackSettings(stack)).map((request) => request.key);
 }
 
-/** The `lab` stack of a project copy, with a local file backend under `work` and a passphrase. */
-export async function labStack(project: string, work: string): Promise<Stack> {
+/** A stack of a project copy (`lab` unless named), with a local file backend under `work` and a passphrase. */
+export async function labStack(
+    project: string,
+    work: string,
+    options: { stack?: AnyStack; env?: Record<string, string> } = {},
+): Promise<Stack> {
     fs.mkdirSync(`${work}/state`, { recursive: true });
     return LocalWorkspace.createOrSelectStack(
-        { stackName: "lab", workDir: project },
+        { stackName: options.stack ?? "lab", workDir: project },
         {
             envVars: {
                 PULUMI_BACKEND_URL: `file://${work}/state`,
                 PULUMI_CONFIG_PASSPHRASE: "integration-test",
                 PULUMI_SKIP_UPDATE_CHECK: "true",
                 PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+                ...options.env,
             },
             secretsProvider: "passphrase",
         },
     );
+}
+
+export interface ProcessInfo {
+    pid: number;
+    command: string;
+}
+
+/** Every living process below `root` (children, their children, …), from /proc. */
+export function descendants(root: number): ProcessInfo[] {
+    const parents = new Map<number, number>();
+    const commands = new Map<number, string>();
+    for (const entry of fs.readdirSync("/proc")) {
+        const pid = Number(entry);
+        if (!Number.isInteger(pid)) continue;
+        try {
+            // The command name is in parentheses and may hold spaces: the fields after it are fixed.
+            const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+            const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+            parents.set(pid, Number(fields[1]));
+            commands.set(pid, fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ").trim());
+        } catch {
+            // gone meanwhile
+        }
+    }
+    const found: ProcessInfo[] = [];
+    const visit = (pid: number): void => {
+        for (const [child, parent] of parents) {
+            if (parent !== pid) continue;
+            found.push({ pid: child, command: commands.get(child) ?? "" });
+            visit(child);
+        }
+    };
+    visit(root);
+    return found;
+}
+
+/** The ones of `processes` still running (a zombie counts as gone). */
+export function stillRunning(processes: readonly ProcessInfo[]): ProcessInfo[] {
+    return processes.filter((process) => {
+        try {
+            const stat = fs.readFileSync(`/proc/${process.pid}/stat`, "utf8");
+            return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0] !== "Z";
+        } catch {
+            return false;
+        }
+    });
 }

@@ -9,7 +9,15 @@ import { imageRef, type ServiceEntry } from "../../catalog/types";
 import { everyHost } from "../../topology";
 import { standInEndpoint } from "../../components/offline";
 import { stackSettings } from "../helpers/program";
-import { labSecretKeys, labStack, projectCopy, TestEngine } from "./engine";
+import {
+    descendants,
+    labSecretKeys,
+    labStack,
+    projectCopy,
+    stillRunning,
+    TestEngine,
+    type ProcessInfo,
+} from "./engine";
 
 /**
  * The lab stack converged by the real Pulumi engine and Docker provider on a Docker engine this
@@ -391,18 +399,41 @@ test("an up killed mid-run recovers with refresh + up, losing nothing", async ()
         env: { ...process.env, ...stack.workspace.envVars },
     });
     let output = "";
+    let started: ProcessInfo[] = [];
     await new Promise<void>((resolve) => {
         child.stdout.on("data", (chunk: Buffer) => {
             output += chunk.toString();
             // Kill it once it is in the middle of replacing containers (some old ones already deleted).
             const replaced = output.match(/docker:index:Container \S+ (deleted original|created replacement)/g) ?? [];
-            if (replaced.length >= 3) child.kill("SIGKILL");
+            if (replaced.length >= 3 && child.pid !== undefined && child.signalCode === null) {
+                started = descendants(child.pid);
+                child.kill("SIGKILL");
+            }
         });
         child.on("exit", () => {
             resolve();
         });
     });
     expect(child.signalCode).toBe("SIGKILL");
+
+    // Every plugin runs in its own process group and outlives a killed engine. The project's own
+    // language host notices and exits with its Node.js program; the providers are killed here.
+    const languageHost = started.filter((process) => process.command.includes("pulumi-language-nodejs"));
+    expect(languageHost).toHaveLength(1);
+    const deadline = Date.now() + 15_000;
+    while (stillRunning(languageHost).length > 0 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    expect(stillRunning(languageHost)).toEqual([]);
+    for (const process of stillRunning(started)) {
+        try {
+            globalThis.process.kill(process.pid, "SIGKILL");
+        } catch {
+            // exited meanwhile
+        }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(stillRunning(started)).toEqual([]);
 
     // The documented recovery (scripts/recover.ts): cancel the dead run's lock, adopt or clear what
     // it left pending, then up.

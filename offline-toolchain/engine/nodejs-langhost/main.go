@@ -24,6 +24,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/cmdutil"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
@@ -35,6 +36,40 @@ import (
 
 // Version is set with -ldflags "-X main.Version=...".
 var Version = "0.0.0"
+
+// How often the host asks the engine whether it is still running (upstream plugins: 5 minutes).
+const engineHealthInterval = 2 * time.Second
+
+// The Node.js processes this host started and has not yet seen exit.
+var children = &childSet{running: map[*exec.Cmd]struct{}{}}
+
+type childSet struct {
+	mu      sync.Mutex
+	running map[*exec.Cmd]struct{}
+}
+
+// run starts cmd, remembers it until it exits, and waits for it (exec.Cmd.Run, tracked).
+func (c *childSet) run(cmd *exec.Cmd) error {
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.running[cmd] = struct{}{}
+	c.mu.Unlock()
+	err := cmd.Wait()
+	c.mu.Lock()
+	delete(c.running, cmd)
+	c.mu.Unlock()
+	return err
+}
+
+func (c *childSet) killAll() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for cmd := range c.running {
+		_ = cmd.Process.Kill()
+	}
+}
 
 // Exit code with which @pulumi/pulumi/cmd/run says "the error was already reported to the user".
 const nodeExitedAfterLoggingUserActionableMessage = 32
@@ -75,6 +110,17 @@ func main() {
 	}
 	// The engine reads the port from our first line of stdout.
 	fmt.Printf("%d\n", handle.Port)
+	if engineAddress != "" {
+		// A killed engine cannot tell us to stop: ask it often whether it is still there, and when it
+		// is gone take our Node.js processes with us instead of outliving it.
+		if err := rpcutil.Healthcheck(context.Background(), engineAddress, engineHealthInterval, func() {
+			fmt.Fprintf(os.Stderr, "pulumi-language-nodejs: the engine at %s is gone; stopping\n", engineAddress)
+			children.killAll()
+			os.Exit(1)
+		}); err != nil {
+			cmdutil.Exit(fmt.Errorf("could not watch the engine at %s: %w", engineAddress, err))
+		}
+	}
 	if err := <-handle.Done; err != nil {
 		cmdutil.Exit(fmt.Errorf("language host RPC stopped serving: %w", err))
 	}
@@ -381,7 +427,7 @@ func (h *nodeLanguageHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (
 	cmd.Env = env
 	cmd.Stdout = os.Stdout
 	cmd.Stderr = os.Stderr
-	if err := cmd.Run(); err != nil {
+	if err := children.run(cmd); err != nil {
 		if code, ok := exitCode(err); ok {
 			if code == nodeExitedAfterLoggingUserActionableMessage {
 				return &pulumirpc.RunResponse{Bail: true}, nil
@@ -565,7 +611,7 @@ func (h *nodeLanguageHost) RunPlugin(
 		return server.Send(&pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Stderr{Stderr: b}})
 	}}
 	code := int32(0)
-	if err := cmd.Run(); err != nil {
+	if err := children.run(cmd); err != nil {
 		c, ok := exitCode(err)
 		if !ok {
 			return err
