@@ -51,7 +51,50 @@ describe("prod", () => {
                 ];
             }),
         );
-        expect(summary).toMatchSnapshot();
+        expect(summary).toEqual({
+            "docker-prod-01": {
+                name: "docker-prod-01",
+                node: "pve-prod-01",
+                vmId: 111,
+                address: { address: "192.168.30.11/24", gateway: "192.168.30.1" },
+                user: "deploy",
+                keys: 1,
+                cores: 6,
+                memory: 16384,
+                disk: [["scsi0", 128]],
+                network: [{ bridge: "vmbr0", model: "virtio", vlanId: 30 }],
+                protect: true,
+                protection: true,
+            },
+            "auth-prod-01": {
+                name: "auth-prod-01",
+                node: "pve-prod-01",
+                vmId: 113,
+                address: { address: "192.168.30.13/24", gateway: "192.168.30.1" },
+                user: "deploy",
+                keys: 1,
+                cores: 2,
+                memory: 4096,
+                disk: [["scsi0", 32]],
+                network: [{ bridge: "vmbr0", model: "virtio", vlanId: 30 }],
+                protect: true,
+                protection: true,
+            },
+            "immich-prod-01": {
+                name: "immich-prod-01",
+                node: "pve-prod-01",
+                vmId: 114,
+                address: { address: "192.168.30.14/24", gateway: "192.168.30.1" },
+                user: "deploy",
+                keys: 1,
+                cores: 4,
+                memory: 12288,
+                disk: [["scsi0", 64]],
+                network: [{ bridge: "vmbr0", model: "virtio", vlanId: 30 }],
+                protect: true,
+                protection: true,
+            },
+        });
         for (const host of vmNames) {
             expect(vm(host).protect).toBe(true);
             expect(vm(host).inputs.rebootAfterUpdate).toBe(false);

@@ -1,3 +1,11 @@
+/**
+ * The hosts' generated scripts and units: each is compared with its golden file under
+ * tests/hosts/golden/ (the generated text itself, readable in a diff), then checked for what
+ * matters: shellcheck, systemd-analyze, and runs against fake commands.
+ *
+ * A deliberate change to a generated file: rewrite the golden files, then read their diff.
+ *   HOMELAB_UPDATE_GOLDEN=1 npx jest tests/hosts/scripts.test.ts
+ */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -58,20 +66,26 @@ const docker = vmHosts(settings).find((vm) => vm.name === "docker-prod-01");
 if (docker === undefined) throw new Error("prod has no docker-prod-01 VM");
 const mounts = nfsMounts(docker.host, settings);
 
-/** Every generated script, by the name it has on the host. */
+/** Every generated script, by host and the name it has there (its golden file's path). */
 const scripts: Record<string, string> = {
     ...Object.fromEntries(
         vmHosts(settings).flatMap(({ name, host }) => [
-            [`bootstrap-base-${name}.sh`, baseScript(name, "deploy", settings)],
-            [`bootstrap-mounts-${name}.sh`, mountsScript(name, nfsMounts(host, settings))],
-            [`homelab-appdata-backup-${name}`, appdataBackupScript(appdataBackupPlan(settings, name, onCalendar))],
+            [`${name}/bootstrap-base.sh`, baseScript(name, "deploy", settings)],
+            [`${name}/bootstrap-mounts.sh`, mountsScript(name, nfsMounts(host, settings))],
+            [`${name}/homelab-appdata-backup`, appdataBackupScript(appdataBackupPlan(settings, name, onCalendar))],
         ]),
     ),
-    "install-appdata-backup.sh": appdataBackupInstaller(appdataPlan),
-    "plex-backup.sh": plexBackupScript(plexPlan),
-    "install-plex-backup.sh": plexBackupInstaller(plexPlan),
-    "zfs-snapshots.sh": snapshotScript(zfsPlan),
-    "install-zfs-snapshots.sh": snapshotInstaller(zfsPlan),
+    "docker-prod-01/install-appdata-backup.sh": appdataBackupInstaller(appdataPlan),
+    "nas-prod-01/plex-backup.sh": plexBackupScript(plexPlan),
+    "nas-prod-01/install-plex-backup.sh": plexBackupInstaller(plexPlan),
+    "nas-prod-01/zfs-snapshots.sh": snapshotScript(zfsPlan),
+    "nas-prod-01/install-zfs-snapshots.sh": snapshotInstaller(zfsPlan),
+};
+
+/** The Unraid cron entries, by host and file name. */
+const cronFiles: Record<string, string> = {
+    "nas-prod-01/homelab-plex-backup.cron": plexBackupCron(plexPlan),
+    "nas-prod-01/homelab-zfs-snapshots.cron": snapshotCron(zfsPlan),
 };
 
 /** The one-line commands the remote commands run, as sh sees them. */
@@ -113,15 +127,77 @@ function tempDir(): string {
     return fs.mkdtempSync(path.join(os.tmpdir(), "homelab-hosts-"));
 }
 
-describe("generated files (snapshots: one place generates them)", () => {
-    test.each(Object.keys(scripts))("script %s", (name) => {
-        expect(scripts[name]).toMatchSnapshot();
+/** The golden files: what the generators write today, as plain text (update command at the top). */
+const goldenDir = path.join(__dirname, "golden");
+const updateGolden = process.env.HOMELAB_UPDATE_GOLDEN === "1";
+
+/** The command lines as one shell file: a comment naming each, then the line itself. */
+const remoteCommands = [
+    "# The one-line commands the remote commands run on a host (sh -c), by name. Generated: see tests/hosts/scripts.test.ts.",
+    ...Object.entries(commandLines).flatMap(([name, line]) => ["", `# ${name}`, line]),
+    "",
+].join("\n");
+
+/** Every golden file, by its path under golden/. */
+const golden: Record<string, string> = {
+    ...scripts,
+    ...Object.fromEntries(Object.entries(units).map(([name, content]) => [`docker-prod-01/${name}`, content])),
+    ...cronFiles,
+    "remote-commands.sh": remoteCommands,
+};
+
+function goldenFiles(dir: string, prefix = ""): string[] {
+    if (!fs.existsSync(dir)) return [];
+    return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+        const relative = prefix === "" ? entry.name : `${prefix}/${entry.name}`;
+        return entry.isDirectory() ? goldenFiles(path.join(dir, entry.name), relative) : [relative];
     });
-    test.each(Object.keys(units))("unit %s", (name) => {
-        expect(units[name]).toMatchSnapshot();
+}
+
+describe("generated files, compared with tests/hosts/golden/", () => {
+    test.each(Object.keys(golden))("%s", (name) => {
+        const file = path.join(goldenDir, name);
+        const generated = golden[name] ?? "";
+        if (updateGolden) {
+            fs.mkdirSync(path.dirname(file), { recursive: true });
+            fs.writeFileSync(file, generated);
+        }
+        const expected = fs.existsSync(file)
+            ? fs.readFileSync(file, "utf8")
+            : `${file} is missing: HOMELAB_UPDATE_GOLDEN=1 npx jest tests/hosts/scripts.test.ts writes it`;
+        expect(generated).toBe(expected);
     });
-    test("command lines and the Unraid cron entries", () => {
-        expect({ ...commandLines, cron: plexBackupCron(plexPlan), zfsCron: snapshotCron(zfsPlan) }).toMatchSnapshot();
+    test("no golden file is left over from a file no longer generated", () => {
+        expect(goldenFiles(goldenDir).sort()).toEqual(Object.keys(golden).sort());
+    });
+    test("every script is bash in strict mode, and every file says it is generated", () => {
+        const marker =
+            /^# Generated by the homelab Pulumi program \(hosts\/(backups\/)?\); local edits are overwritten\.$/m;
+        for (const [name, script] of Object.entries(scripts)) {
+            expect({
+                name,
+                bash: script.startsWith("#!/bin/bash\n"),
+                strict: script.includes("\nset -euo pipefail\n"),
+                marker: marker.test(script),
+            }).toEqual({ name, bash: true, strict: true, marker: true });
+        }
+        for (const [name, file] of Object.entries({ ...units, ...cronFiles })) {
+            expect({ name, marker: marker.test(file.split("\n")[0] ?? "") }).toEqual({ name, marker: true });
+        }
+    });
+    test("every VM gets the same units; only the backup service names its host", () => {
+        for (const host of vmNames) {
+            const expected = Object.fromEntries(
+                Object.entries(units).map(([name, content]) => [name, content.replaceAll("docker-prod-01", host)]),
+            );
+            expect(unitsByHost[host]).toEqual(expected);
+        }
+        expect(units["homelab-appdata-backup.service"]).toContain(
+            "Description=Tier 1 backup of docker-prod-01 to the NAS (/data/backups/docker-prod-01)\n",
+        );
+        for (const name of ["data.mount", "data-backups.mount", "data-photos.mount", "homelab-appdata-backup.timer"]) {
+            expect(units[name]).not.toContain("docker-prod-01");
+        }
     });
     test("mount units are named as systemd requires (systemd-escape --path)", () => {
         expect(systemdEscapePath("/data/media")).toBe("data-media");
@@ -213,7 +289,7 @@ describe(
             "%s: mount units, service and timer verify cleanly in a scratch root",
             (host) => {
                 const hostUnits = unitsByHost[host] ?? {};
-                const root = unitRoot(hostUnits, scripts[`homelab-appdata-backup-${host}`] ?? "");
+                const root = unitRoot(hostUnits, scripts[`${host}/homelab-appdata-backup`] ?? "");
                 const result = spawnSync(
                     "systemd-analyze",
                     [
@@ -231,7 +307,7 @@ describe(
         (hasSystemdAnalyze && systemUnits ? test : test.skip)(
             "systemd orders the nested mounts after /data by itself (Requires= and After= from the path)",
             () => {
-                const root = unitRoot(units, scripts["homelab-appdata-backup-docker-prod-01"] ?? "");
+                const root = unitRoot(units, scripts["docker-prod-01/homelab-appdata-backup"] ?? "");
                 const result = spawnSync(
                     "systemd-analyze",
                     [
@@ -400,7 +476,7 @@ describe("the mounts script: fstab conflicts, units it no longer wants, never mo
     const unitDir = (): string => path.join(dir, "etc/systemd/system");
     /** The real script with its two system paths moved into the scratch directory. */
     const run = (mounted: string[]): Run => {
-        const script = (scripts["bootstrap-mounts-docker-prod-01.sh"] ?? "")
+        const script = (scripts["docker-prod-01/bootstrap-mounts.sh"] ?? "")
             .replaceAll("/etc/fstab", path.join(dir, "etc/fstab"))
             .replaceAll("/etc/systemd/system", unitDir());
         const bin = fakeBin(dir, {

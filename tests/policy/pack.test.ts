@@ -2,7 +2,7 @@ import type { PolicyPackArgs } from "@pulumi/policy";
 import { catalog } from "../../catalog";
 import { policyContext } from "../../policy/context";
 import { homelabPolicies } from "../../policy/rules";
-import { runPolicies, type RecordedInput } from "../../policy/testing";
+import { runPolicies, type RecordedInput } from "./testing";
 import { stackSettings } from "../helpers/program";
 
 /** Every rule the issue asks for; dropping or disabling one fails here. */

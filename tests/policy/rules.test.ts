@@ -1,7 +1,7 @@
 import { catalog } from "../../catalog";
 import { policyContext } from "../../policy/context";
 import { homelabPolicies } from "../../policy/rules";
-import { runPolicies, type RecordedInput, type Violation } from "../../policy/testing";
+import { runPolicies, type RecordedInput, type Violation } from "./testing";
 import { bothStacks, stackSettings, type StackName } from "../helpers/program";
 
 const containerType = "docker:index/container:Container";

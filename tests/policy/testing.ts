@@ -9,7 +9,7 @@ import type {
     ResourceValidationArgs,
     StackValidationArgs,
 } from "@pulumi/policy";
-import { captureWire } from "./wire";
+import { captureWire } from "../../policy/wire";
 
 /**
  * Runs the pack's policies over recorded resources without the CLI, building each policy's
