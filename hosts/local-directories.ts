@@ -11,33 +11,40 @@ interface LocalDirectoriesInputs {
  * its owner only where `enforceOwner` says so. Never removes anything: appdata outlives the stack.
  * Functions are serialised by Pulumi, so they require their modules inside.
  */
+function ensureDirectories(inputs: LocalDirectoriesInputs): void {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- dynamic providers are serialised
+    const fs = require("node:fs") as typeof import("node:fs");
+    for (const directory of inputs.directories) {
+        const exists = fs.existsSync(directory.path);
+        if (!exists) fs.mkdirSync(directory.path, { recursive: true });
+        if (exists && !directory.enforceOwner) continue;
+        const stat = fs.statSync(directory.path);
+        if (stat.uid !== directory.uid || stat.gid !== directory.gid) {
+            try {
+                fs.chownSync(directory.path, directory.uid, directory.gid);
+            } catch (error) {
+                const code = (error as { code?: string }).code;
+                throw new Error(
+                    `${directory.path}: cannot give it owner ${directory.uid}:${directory.gid} (${code ?? String(error)}); ` +
+                        `run the lab as root, or create it once with: sudo install -d -o ${directory.uid} -g ${directory.gid} ${directory.path}`,
+                );
+            }
+        }
+        if (!exists) fs.chmodSync(directory.path, parseInt(directory.mode, 8));
+    }
+}
+
+// Create and update share a module-level function: a method calling the provider object by name
+// finds it undefined once Pulumi has serialised the provider.
 export const localDirectoriesProvider: pulumi.dynamic.ResourceProvider<LocalDirectoriesInputs, LocalDirectoriesInputs> =
     {
         create(inputs) {
-            // eslint-disable-next-line @typescript-eslint/no-require-imports -- dynamic providers are serialised
-            const fs = require("node:fs") as typeof import("node:fs");
-            for (const directory of inputs.directories) {
-                const exists = fs.existsSync(directory.path);
-                if (!exists) fs.mkdirSync(directory.path, { recursive: true });
-                if (exists && !directory.enforceOwner) continue;
-                const stat = fs.statSync(directory.path);
-                if (stat.uid !== directory.uid || stat.gid !== directory.gid) {
-                    try {
-                        fs.chownSync(directory.path, directory.uid, directory.gid);
-                    } catch (error) {
-                        const code = (error as { code?: string }).code;
-                        throw new Error(
-                            `${directory.path}: cannot give it owner ${directory.uid}:${directory.gid} (${code ?? String(error)}); ` +
-                                `run the lab as root, or create it once with: sudo install -d -o ${directory.uid} -g ${directory.gid} ${directory.path}`,
-                        );
-                    }
-                }
-                if (!exists) fs.chmodSync(directory.path, parseInt(directory.mode, 8));
-            }
+            ensureDirectories(inputs);
             return Promise.resolve({ id: "directories", outs: inputs });
         },
         update(_id, _olds, news) {
-            return localDirectoriesProvider.create(news).then(({ outs }) => ({ outs }));
+            ensureDirectories(news);
+            return Promise.resolve({ outs: news });
         },
         diff(_id, olds, news) {
             return Promise.resolve({ changes: JSON.stringify(olds.directories) !== JSON.stringify(news.directories) });

@@ -13,25 +13,32 @@ interface LocalFileSetInputs {
  * lab's side of HostFileSet): each written atomically, the stale ones of the same kind removed.
  * Functions are serialised by Pulumi, so they require their modules inside.
  */
+function writeSet(inputs: LocalFileSetInputs): void {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- dynamic providers are serialised
+    const fs = require("node:fs") as typeof import("node:fs");
+    fs.mkdirSync(inputs.directory, { recursive: true });
+    for (const [name, content] of Object.entries(inputs.files)) {
+        const path = `${inputs.directory}/${name}`;
+        fs.writeFileSync(`${path}.tmp`, content, { mode: 0o644 });
+        fs.renameSync(`${path}.tmp`, path);
+    }
+    for (const name of fs.readdirSync(inputs.directory)) {
+        if (name.endsWith(inputs.ownedSuffix) && !(name in inputs.files)) {
+            fs.rmSync(`${inputs.directory}/${name}`, { force: true });
+        }
+    }
+}
+
+// Create and update share a module-level function: a method calling the provider object by name
+// finds it undefined once Pulumi has serialised the provider.
 export const localFileSetProvider: pulumi.dynamic.ResourceProvider<LocalFileSetInputs, LocalFileSetInputs> = {
     create(inputs) {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports -- dynamic providers are serialised
-        const fs = require("node:fs") as typeof import("node:fs");
-        fs.mkdirSync(inputs.directory, { recursive: true });
-        for (const [name, content] of Object.entries(inputs.files)) {
-            const path = `${inputs.directory}/${name}`;
-            fs.writeFileSync(`${path}.tmp`, content, { mode: 0o644 });
-            fs.renameSync(`${path}.tmp`, path);
-        }
-        for (const name of fs.readdirSync(inputs.directory)) {
-            if (name.endsWith(inputs.ownedSuffix) && !(name in inputs.files)) {
-                fs.rmSync(`${inputs.directory}/${name}`, { force: true });
-            }
-        }
+        writeSet(inputs);
         return Promise.resolve({ id: inputs.directory, outs: inputs });
     },
     update(_id, _olds, news) {
-        return localFileSetProvider.create(news).then(({ outs }) => ({ outs }));
+        writeSet(news);
+        return Promise.resolve({ outs: news });
     },
     diff(_id, olds, news) {
         return Promise.resolve({ changes: JSON.stringify(olds) !== JSON.stringify(news) });
