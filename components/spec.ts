@@ -15,8 +15,9 @@ export interface Volume {
     readOnly: boolean;
 }
 
-/** The engine's socket on its host: the one a unix:// endpoint names, else Docker's default. */
+/** The engine's socket on its host: as configured, else the one a unix:// endpoint names, else Docker's default. */
 export function dockerSocketOf(host: HostSettings): string {
+    if (host.dockerSocket !== undefined) return host.dockerSocket;
     return host.dockerHost?.startsWith("unix://") ? host.dockerHost.slice("unix://".length) : "/var/run/docker.sock";
 }
 

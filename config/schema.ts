@@ -36,6 +36,12 @@ const hostSchema = z
         address: z.ipv4({ error: "an IPv4 address such as 192.168.30.11" }),
         /** Explicit endpoint; without it the host is reached as ssh://<deployUser>@<address>. */
         dockerHost: dockerHost.optional(),
+        /**
+         * Where the engine's socket is on the host, for the containers that mount it (Traefik,
+         * Dockman, the Beszel agent); Docker's /var/run/docker.sock unless the endpoint is a unix
+         * socket or this says otherwise (the fleet lab's hosts each have their own).
+         */
+        dockerSocket: absolutePath.optional(),
         deployUser: z
             .string()
             .regex(/^[a-z_][a-z0-9_-]{0,31}$/, { error: "a Linux user name such as deploy" })

@@ -42,3 +42,20 @@ export function parseConfigValue(text: string): unknown {
         return text;
     }
 }
+
+/**
+ * A working copy of a committed stack file for a local stack (the lab, the fleet lab): the
+ * committed values, with `overrides` applied, plus the secure values and the salt the previous copy
+ * held (the throwaway secrets are never committed).
+ */
+export function workingCopy(
+    committed: StackFile,
+    previous: StackFile | undefined,
+    overrides: Record<string, unknown> = {},
+): StackFile {
+    const config: Record<string, unknown> = { ...committed.config, ...overrides };
+    for (const [key, value] of Object.entries(previous?.config ?? {})) {
+        if (isSecureValue(value)) config[key] = value;
+    }
+    return { ...(previous?.encryptionsalt ? { encryptionsalt: previous.encryptionsalt } : {}), config };
+}

@@ -28,10 +28,11 @@ export class DockerHosts extends pulumi.ComponentResource {
         super("homelab:hosts:DockerHosts", name, {}, opts);
         const hosts: Partial<Record<HostName, DockerHost>> = {};
         const networks = new Map<string, docker.Network>();
-        for (const hostName of hostNames) {
+        const configured = hostNames.flatMap((hostName) => {
             const settings = args.settings.hosts[hostName];
-            if (settings === undefined) continue;
-            const endpoint = dockerEndpoint(hostName, settings);
+            return settings === undefined ? [] : [{ hostName, settings, endpoint: dockerEndpoint(hostName, settings) }];
+        });
+        for (const { hostName, settings, endpoint } of configured) {
             const provider = new docker.Provider(
                 `${name}-${hostName}`,
                 { host: endpoint },
@@ -41,7 +42,14 @@ export class DockerHosts extends pulumi.ComponentResource {
                 networks.get(endpoint) ??
                 new docker.Network(
                     `${name}-${hostName}-${proxyNetworkName}`,
-                    { name: proxyNetworkName, driver: "bridge" },
+                    {
+                        // Docker answers nothing during a preview that changes nothing: asking each
+                        // engine first makes an unreachable host fail preview and up at once, by name.
+                        name: pulumi
+                            .output(engineAnswers(hostName, endpoint, settings, provider, this))
+                            .apply(() => proxyNetworkName),
+                        driver: "bridge",
+                    },
                     { parent: this, provider },
                 );
             networks.set(endpoint, proxyNetwork);
@@ -49,5 +57,29 @@ export class DockerHosts extends pulumi.ComponentResource {
         }
         this.hosts = hosts;
         this.registerOutputs({});
+    }
+}
+
+/**
+ * Asks a host's engine for its default network; rejects with the host's name where it does not
+ * answer. A VM still to be created has no engine to ask yet.
+ */
+async function engineAnswers(
+    hostName: HostName,
+    endpoint: string,
+    settings: HostSettings,
+    provider: docker.Provider,
+    parent: pulumi.Resource,
+): Promise<string> {
+    if (settings.vm !== undefined && !settings.vm.adopt) return hostName;
+    try {
+        await docker.getNetwork({ name: "bridge" }, { provider, parent });
+        return hostName;
+    } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new Error(
+            `homelab:hosts.${hostName}: the Docker engine at ${endpoint} does not answer; check that the host is up ` +
+                `and reachable (for ssh://, that \`ssh <deployUser>@<address> docker info\` works): ${reason}`,
+        );
     }
 }

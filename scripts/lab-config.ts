@@ -11,7 +11,7 @@ import { stringify } from "yaml";
 import { catalog } from "../catalog";
 import { catalogSecretRequests } from "../catalog/secrets";
 import { settingsOfStackFile } from "../config/load";
-import { isSecureValue, readStackFile, stackFilePath, type StackFile } from "../config/stack-file";
+import { readStackFile, stackFilePath, workingCopy } from "../config/stack-file";
 import { checkEngine, checkImages, labSockets, PreflightError } from "./lab-preflight";
 
 const output = process.argv[2];
@@ -20,22 +20,20 @@ if (output === undefined) throw new Error("usage: lab-config.ts <output file> [a
 const committed = readStackFile(stackFilePath(path.join(__dirname, ".."), "lab"));
 const previous = fs.existsSync(output) ? readStackFile(output) : undefined;
 
-const config: Record<string, unknown> = { ...committed.config };
+const overrides: Record<string, unknown> = {};
 const dockerHost = process.env.DOCKER_HOST;
 if (dockerHost?.startsWith("unix://")) {
-    const hosts = config["homelab:hosts"] as Record<string, Record<string, unknown>>;
+    const hosts = structuredClone(committed.config["homelab:hosts"]) as Record<string, Record<string, unknown>>;
     for (const host of Object.values(hosts)) host.dockerHost = dockerHost;
+    overrides["homelab:hosts"] = hosts;
 }
 const standIn = process.env.HOMELAB_OFFLINE_IMAGE;
 if (standIn) {
     const keep = (process.env.HOMELAB_OFFLINE_KEEP ?? "").split(",").filter(Boolean);
-    config["homelab:offline"] = { standInImage: standIn, keep };
+    overrides["homelab:offline"] = { standInImage: standIn, keep };
 }
-
-for (const [key, value] of Object.entries(previous?.config ?? {})) {
-    if (isSecureValue(value)) config[key] = value;
-}
-const file: StackFile = { ...(previous?.encryptionsalt ? { encryptionsalt: previous.encryptionsalt } : {}), config };
+const file = workingCopy(committed, previous, overrides);
+const config = file.config;
 fs.mkdirSync(path.dirname(output), { recursive: true });
 fs.writeFileSync(output, stringify(file));
 

@@ -22,9 +22,12 @@ export PULUMI_BACKEND_URL="file://$lab_dir/state"
 # Protects only the lab's own throwaway secrets, generated below and kept in .lab/ (git-ignored).
 export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE:-homelab-lab}"
 
+# stack init may write a salt into the committed Pulumi.lab.yaml; the salt lives in the working copy.
+committed_copy="$(mktemp)"
+cp Pulumi.lab.yaml "$committed_copy"
 pulumi stack select lab --create --secrets-provider passphrase --non-interactive >/dev/null 2>&1 ||
   pulumi stack select lab --non-interactive >/dev/null
-git checkout -q -- Pulumi.lab.yaml 2>/dev/null || true   # stack init may add a salt there; it lives in .lab
+cp "$committed_copy" Pulumi.lab.yaml && rm -f "$committed_copy"
 
 for key in $missing_secrets; do
   pulumi config set --secret --config-file "$config" --stack lab "homelab:$key" \

@@ -18,8 +18,8 @@ echo "== unit and policy tests" && npx jest --ci --json --outputFile="$results/u
 
 if [ "${HOMELAB_INTEGRATION:-run}" != "skip" ]; then
   echo "== integration test (real engine)"
-  for tool in dockerd busybox docker-compose; do
-    command -v "$tool" >/dev/null || { echo "$tool is missing: apt-get install docker.io busybox-static docker-compose (or HOMELAB_INTEGRATION=skip)" >&2; exit 1; }
+  for tool in dockerd busybox docker-compose /usr/sbin/sshd; do
+    command -v "$tool" >/dev/null || { echo "$tool is missing: apt-get install docker.io busybox-static docker-compose openssh-server (or HOMELAB_INTEGRATION=skip)" >&2; exit 1; }
   done
   source offline-toolchain/engine/env.sh
   npx jest -c jest.integration.config.js --ci --json --outputFile="$results/integration.json"

@@ -53,3 +53,12 @@ test("services on other hosts are routed at their fleet addresses, Plex on the N
     expect(upstream("plex")).toBe("http://10.77.0.12:32400");
     expect(routes.inputs.path).toBe("/var/tmp/homelab-fleet/hosts/docker-prod-01/appdata/traefik/dynamic/homelab.yml");
 });
+
+test("the containers that read the engine mount their own host's socket", () => {
+    const traefik = fleet.get("docker:index/container:Container", "traefik");
+    expect(traefik.inputs.volumes).toContainEqual({
+        hostPath: "/var/tmp/homelab-fleet/hosts/docker-prod-01/docker.sock",
+        containerPath: "/var/run/docker.sock",
+        readOnly: true,
+    });
+});

@@ -126,6 +126,7 @@ interface Monitor {
 }
 
 const tunnelTokenInvoke = "cloudflare:index/getZeroTrustTunnelCloudflaredToken:getZeroTrustTunnelCloudflaredToken";
+const dockerNetworkInvoke = "docker:index/getNetwork:getNetwork";
 
 /** Runs the program under mocks with this `@pulumi/pulumi`; resolves once the runtime has sent its last RPC. */
 export async function recordRun(pulumi: typeof pulumiModule, run: MockRun): Promise<RecordedRun> {
@@ -148,6 +149,10 @@ export async function recordRun(pulumi: typeof pulumiModule, run: MockRun): Prom
                 };
             },
             call(args) {
+                if (args.token === dockerNetworkInvoke) {
+                    const inputs = args.inputs as { name: string };
+                    return { id: `${inputs.name}-id`, name: inputs.name, driver: "bridge", internal: false };
+                }
                 if (args.token === tunnelTokenInvoke) {
                     const inputs = args.inputs as { accountId: string; tunnelId: string };
                     return { ...inputs, token: `dummy-tunnel-token-${inputs.tunnelId}` };

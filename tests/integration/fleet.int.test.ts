@@ -1,0 +1,362 @@
+import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { catalog } from "../../catalog";
+import { imageRef, type ServiceEntry } from "../../catalog/types";
+import { standInEndpoint } from "../../components/offline";
+import { everyHost, hostNames, type HostName } from "../../topology";
+import { repoRoot, stackConfig } from "../helpers/program";
+import {
+    descendants,
+    EngineClient,
+    labSecretKeys,
+    labStack,
+    projectCopy,
+    stillRunning,
+    type ProcessInfo,
+} from "./engine";
+
+/**
+ * Production's shape on one machine (offline-toolchain/fleet/): four hosts, each a network
+ * namespace with its own Docker engine and sshd, reached as ssh://deploy@<address> exactly as prod
+ * reaches its hosts. The lifecycle and the host faults run there; every container is read back
+ * from its own host's engine, not from Pulumi.
+ */
+
+interface FleetHost {
+    address: string;
+    dockerHost: string;
+    socket: string;
+    appdata: string;
+    stacks: string;
+    data: string;
+}
+interface Fleet {
+    path: string;
+    nasData: string;
+    hosts: Record<HostName, FleetHost>;
+}
+
+const services = catalog.filter((entry) => entry.enabled !== false);
+const traefik = services.find((entry) => entry.name === "traefik") as ServiceEntry;
+const standIn = { v1: "homelab-standin:v1", v2: "homelab-standin:v2" };
+// Short: the engines' sockets live below it (108-byte limit); traversable by the deploy user.
+const work = fs.mkdtempSync("/tmp/hl-fleet-");
+fs.chmodSync(work, 0o711);
+const fleetScript = path.join(repoRoot, "offline-toolchain/fleet/fleet.sh");
+
+let fleet: Fleet;
+let engines: Record<HostName, EngineClient>;
+let stack: Stack;
+let project: string;
+
+const fleetCommand = (...args: string[]): string =>
+    execFileSync("bash", [fleetScript, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+
+/** Where the program places each entry: its host, or every host for an every-host entry. */
+const hostsOf = (entry: ServiceEntry): HostName[] => (entry.host === everyHost ? [...hostNames] : [entry.host]);
+
+function fleetConfig(
+    images: Record<string, string> = {},
+    standInImage = standIn.v1,
+): Record<string, { value: string }> {
+    const hosts = JSON.parse(stackConfig("fleet")["homelab:hosts"] ?? "{}") as Record<string, Record<string, unknown>>;
+    for (const name of hostNames) {
+        const host = fleet.hosts[name];
+        hosts[name] = {
+            ...hosts[name],
+            address: host.address,
+            storage: { appdata: host.appdata, data: fleet.nasData },
+            dockerSocket: host.socket.replace(/^unix:\/\//, ""),
+            scratch: path.join(work, "hosts", name, "scratch"),
+        };
+    }
+    return {
+        "homelab:hosts": { value: JSON.stringify(hosts) },
+        "homelab:storage": {
+            value: JSON.stringify({
+                appdata: path.join(work, "appdata"),
+                stacks: path.join(work, "stacks"),
+                data: fleet.nasData,
+            }),
+        },
+        "homelab:offline": { value: JSON.stringify({ standInImage, keep: ["traefik"], images }) },
+    };
+}
+
+/** Container name → id on each host's own engine. */
+function containersByHost(): Record<HostName, Record<string, string>> {
+    return Object.fromEntries(
+        hostNames.map((name) => {
+            const engine = engines[name];
+            return [
+                name,
+                Object.fromEntries(engine.containersWithLabel("homelab.service").map((c) => [c, engine.inspect(c).Id])),
+            ];
+        }),
+    ) as Record<HostName, Record<string, string>>;
+}
+
+async function plannedChanges(): Promise<string[]> {
+    const events: EngineEvent[] = [];
+    await stack.preview({ onEvent: (event) => events.push(event) });
+    return events.flatMap((event) => {
+        const metadata = event.resourcePreEvent?.metadata;
+        return metadata === undefined || metadata.op === "same"
+            ? []
+            : [`${metadata.op} ${metadata.urn.split("::").pop() ?? ""}`];
+    });
+}
+
+beforeAll(async () => {
+    fleet = JSON.parse(fleetCommand("up", work)) as Fleet;
+    // The test reads each engine through its own socket; Pulumi reaches it over SSH.
+    engines = Object.fromEntries(hostNames.map((name) => [name, new EngineClient(fleet.hosts[name].socket)])) as Record<
+        HostName,
+        EngineClient
+    >;
+    // Each engine starts empty: the images go in through its local socket, as a registry pull would.
+    for (const name of hostNames) {
+        engines[name].buildStandIn(standIn.v1, "v1");
+        engines[name].buildStandIn(standIn.v2, "v2");
+    }
+    engines["docker-prod-01"].buildTraefik(imageRef(traefik.image));
+    project = projectCopy();
+    stack = await labStack(project, work, { stack: "fleet", env: { PATH: `${fleet.path}:${process.env.PATH ?? ""}` } });
+    await stack.setAllConfig(fleetConfig());
+    for (const key of labSecretKeys("fleet"))
+        await stack.setConfig(`homelab:${key}`, { value: `it-${key}`, secret: true });
+});
+
+afterAll(() => {
+    fleetCommand("down", work);
+});
+
+test("up from empty puts every container on its own host's engine, reached over SSH", async () => {
+    const result = await stack.up({ onOutput: () => undefined });
+    expect(result.summary.result).toBe("succeeded");
+    const byHost = containersByHost();
+    for (const name of hostNames) {
+        const expected = services.filter((entry) => hostsOf(entry).includes(name)).map((entry) => entry.name);
+        expect({ host: name, containers: Object.keys(byHost[name]).sort() }).toEqual({
+            host: name,
+            containers: expected.sort(),
+        });
+    }
+    const torrent = engines["docker-prod-01"];
+    const gluetun = torrent.inspect("gluetun").Id;
+    for (const tenant of ["qbittorrent", "qbitrr"]) {
+        expect(torrent.inspect(tenant).HostConfig.NetworkMode).toBe(`container:${gluetun}`);
+    }
+    expect(engines["nas-prod-01"].inspect("plex").HostConfig.NetworkMode).toBe("host");
+});
+
+test("a second preview plans nothing and refresh finds no drift, over SSH", async () => {
+    expect(await plannedChanges()).toEqual([]);
+    const refresh = await stack.refresh({ onOutput: () => undefined });
+    expect(Object.keys(refresh.summary.resourceChanges ?? {}).filter((op) => op !== "same")).toEqual([]);
+});
+
+/** GET through Traefik on docker-prod-01's address, resolving the URL's host there. */
+function viaTraefik(url: string): { status: number; body: string } {
+    const { hostname } = new URL(url);
+    const result = spawnSync(
+        "curl",
+        [
+            "-sk",
+            "--max-time",
+            "5",
+            "--resolve",
+            `${hostname}:443:${fleet.hosts["docker-prod-01"].address}`,
+            "-w",
+            "\n%{http_code}",
+            url,
+        ],
+        { encoding: "utf8" },
+    );
+    const lines = result.stdout.trimEnd().split("\n");
+    return { status: Number(lines.pop()), body: lines.join("\n") };
+}
+
+test("every URL answers through Traefik on docker-prod-01, across hosts, with forward-auth on the auth host", async () => {
+    const routes = fs.readFileSync(
+        path.join(fleet.hosts["docker-prod-01"].appdata, "traefik/dynamic/homelab.yml"),
+        "utf8",
+    );
+    expect(routes).toContain(
+        `"address": "http://${fleet.hosts["auth-prod-01"].address}:9000/outpost.goauthentik.io/auth/traefik"`,
+    );
+    const urls = (await stack.outputs()).urls?.value as Record<string, string>;
+    for (const [name, url] of Object.entries(urls)) {
+        const entry = services.find((candidate) => candidate.name === name) as ServiceEntry;
+        const [probe, expected] =
+            name === "traefik" ? ["/api/version", "3.7"] : [standInEndpoint(entry).path, "standin"];
+        let answer = viaTraefik(`${url}${probe}`);
+        for (let attempt = 0; attempt < 90 && answer.status !== 200; attempt++) {
+            await new Promise((resolve) => setTimeout(resolve, 1000));
+            answer = viaTraefik(`${url}${probe}`);
+        }
+        expect({ name, host: entry.host, status: answer.status }).toEqual({ name, host: entry.host, status: 200 });
+        expect(answer.body).toContain(expected);
+    }
+});
+
+test("an Authentik image change replaces only the auth host's containers that run it", async () => {
+    const before = containersByHost();
+    await stack.setAllConfig(fleetConfig({ "authentik-server": standIn.v2, "authentik-worker": standIn.v2 }));
+    const result = await stack.up({ onOutput: () => undefined });
+    expect(result.summary.result).toBe("succeeded");
+    const after = containersByHost();
+    const changed = hostNames.flatMap((host) =>
+        Object.keys(after[host])
+            .filter((name) => after[host][name] !== before[host][name])
+            .map((name) => `${host}/${name}`),
+    );
+    expect(changed.sort()).toEqual(["auth-prod-01/authentik-server", "auth-prod-01/authentik-worker"]);
+});
+
+/** Every appdata marker the stand-ins wrote, with its owner: what a fault must not lose. */
+function markers(): string[] {
+    return hostNames.flatMap((host) => {
+        const root = fleet.hosts[host].appdata;
+        const found: string[] = [];
+        const walk = (dir: string): void => {
+            for (const item of fs.readdirSync(dir, { withFileTypes: true })) {
+                const full = path.join(dir, item.name);
+                if (item.isDirectory()) walk(full);
+                else if (item.name.startsWith(".homelab-marker-"))
+                    found.push(`${path.relative(root, full)} ${fs.statSync(full).uid}`);
+            }
+        };
+        walk(root);
+        return found.map((marker) => `${host}/${marker}`);
+    });
+}
+
+async function convergesToNothing(): Promise<void> {
+    const result = await stack.up({ onOutput: () => undefined });
+    expect(result.summary.result).toBe("succeeded");
+    expect(await plannedChanges()).toEqual([]);
+}
+
+test("a host's engine killed and started again: its containers come back by their restart policy", async () => {
+    const kept = markers();
+    expect(kept.length).toBeGreaterThan(10);
+    const host = "immich-prod-01";
+    const names = Object.keys(containersByHost()[host]);
+    fleetCommand("kill-engine", work, host);
+    fleetCommand("start-engine", work, host);
+    let running: string[] = [];
+    for (let attempt = 0; attempt < 60; attempt++) {
+        running = names.filter((name) => engines[host].inspect(name).State.Running);
+        if (running.length === names.length) break;
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+    expect(running.sort()).toEqual(names.sort());
+    const refresh = await stack.refresh({ onOutput: () => undefined });
+    expect(Object.keys(refresh.summary.resourceChanges ?? {}).filter((op) => op !== "same")).toEqual([]);
+    await convergesToNothing();
+    expect(markers()).toEqual(kept);
+});
+
+test("an unreachable host fails preview and up in bounded time, naming it, and touches no other host", async () => {
+    const before = containersByHost();
+    fleetCommand("stop-ssh", work, "auth-prod-01");
+    try {
+        const started = Date.now();
+        const preview = await stack.preview().then(
+            () => "",
+            (error: unknown) => String(error),
+        );
+        expect(preview).toContain(
+            `homelab:hosts.auth-prod-01: the Docker engine at ssh://deploy@${fleet.hosts["auth-prod-01"].address} does not answer`,
+        );
+        const up = await stack.up({ onOutput: () => undefined }).then(
+            () => "",
+            (error: unknown) => String(error),
+        );
+        expect(up).toContain("homelab:hosts.auth-prod-01: the Docker engine");
+        console.log(`unreachable host: preview and up failed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+        expect(Date.now() - started).toBeLessThan(180_000);
+        const after = containersByHost();
+        for (const host of hostNames.filter((name) => name !== "auth-prod-01")) {
+            expect({ host, containers: after[host] }).toEqual({ host, containers: before[host] });
+        }
+    } finally {
+        fleetCommand("start-ssh", work, "auth-prod-01");
+    }
+    await convergesToNothing();
+});
+
+test("an up killed mid-run across hosts recovers, and leaves no process of the killed run", async () => {
+    const kept = markers();
+    // Every stand-in changes image: a long run across all four hosts to interrupt.
+    await stack.setAllConfig(fleetConfig({}, standIn.v2));
+    const child = spawn("pulumi", ["up", "--yes", "--skip-preview", "--stack", "fleet", "--non-interactive"], {
+        cwd: project,
+        env: { ...process.env, ...stack.workspace.envVars },
+    });
+    let output = "";
+    let started: ProcessInfo[] = [];
+    await new Promise<void>((resolve) => {
+        child.stdout.on("data", (chunk: Buffer) => {
+            output += chunk.toString();
+            const replaced = output.match(/docker:index:Container \S+ (deleted original|created replacement)/g) ?? [];
+            if (replaced.length >= 3 && child.pid !== undefined && child.signalCode === null) {
+                started = descendants(child.pid);
+                child.kill("SIGKILL");
+            }
+        });
+        child.on("exit", () => {
+            resolve();
+        });
+    });
+    expect(child.signalCode).toBe("SIGKILL");
+    const languageHost = started.filter((process) => process.command.includes("pulumi-language-nodejs"));
+    expect(languageHost).toHaveLength(1);
+    const deadline = Date.now() + 15_000;
+    while (stillRunning(languageHost).length > 0 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    expect(stillRunning(languageHost)).toEqual([]);
+    for (const process of stillRunning(started)) {
+        try {
+            globalThis.process.kill(process.pid, "SIGKILL");
+        } catch {
+            // exited meanwhile
+        }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(stillRunning(started)).toEqual([]);
+
+    execFileSync("npx", ["ts-node", "--transpile-only", "scripts/recover.ts", "--stack", "fleet"], {
+        cwd: project,
+        env: { ...process.env, ...stack.workspace.envVars },
+        stdio: "inherit",
+    });
+    await convergesToNothing();
+    const byHost = containersByHost();
+    for (const name of hostNames) {
+        const expected = services.filter((entry) => hostsOf(entry).includes(name)).map((entry) => entry.name);
+        expect(Object.keys(byHost[name]).sort()).toEqual(expected.sort());
+    }
+    expect(markers()).toEqual(kept);
+});
+
+test("destroy removes every container and network on all four engines and keeps appdata", async () => {
+    const kept = markers();
+    await stack.destroy({ onOutput: () => undefined });
+    for (const name of hostNames) {
+        expect({ host: name, containers: engines[name].containersWithLabel("homelab.service") }).toEqual({
+            host: name,
+            containers: [],
+        });
+        const networks = engines[name].docker("network", "ls", "--format", "{{.Name}}").split("\n");
+        expect({ host: name, networks: networks.filter((n) => n === "proxy" || n.endsWith("-internal")) }).toEqual({
+            host: name,
+            networks: [],
+        });
+    }
+    expect(markers()).toEqual(kept);
+});
