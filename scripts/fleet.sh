@@ -35,23 +35,9 @@ if [ "$action" = up ]; then
 fi
 
 source offline-toolchain/engine/env.sh
-export PULUMI_BACKEND_URL="file://$fleet_dir/state"
-export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE:-homelab-fleet}"
 missing_secrets="$(npx ts-node --transpile-only scripts/fleet-config.ts "$config" homelab-standin:fleet)"
-# stack init may write a salt into the committed Pulumi.fleet.yaml; the salt lives in the working copy.
-committed_copy="$(mktemp)"
-cp Pulumi.fleet.yaml "$committed_copy"
-pulumi stack select fleet --create --secrets-provider passphrase --non-interactive >/dev/null 2>&1 ||
-  pulumi stack select fleet --non-interactive >/dev/null
-cp "$committed_copy" Pulumi.fleet.yaml && rm -f "$committed_copy"
-for key in $missing_secrets; do
-  pulumi config set --secret --config-file "$config" --stack fleet "homelab:$key" \
-    "$(node -e 'console.log(require("crypto").randomBytes(32).toString("hex"))')" >/dev/null
-done
-
-case "$action" in
-  up | refresh | destroy) exec pulumi "$action" --stack fleet --config-file "$config" --yes --non-interactive "$@" ;;
-  preview) exec pulumi preview --stack fleet --config-file "$config" --diff --non-interactive "$@" ;;
-  output) exec pulumi stack output --stack fleet --json "$@" ;;
-  *) echo "usage: scripts/fleet.sh up|preview|refresh|destroy|output|down" >&2; exit 2 ;;
-esac
+# shellcheck source=scripts/lib/local-stack.sh
+source scripts/lib/local-stack.sh
+# shellcheck disable=SC2086 # one key per word
+homelab_local_stack fleet "$fleet_dir/state" "$config" $missing_secrets
+homelab_local_run fleet "$config" "$action" "$@"

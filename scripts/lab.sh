@@ -17,26 +17,8 @@ config="$lab_dir/Pulumi.lab.yaml"
 missing_secrets="$(npx ts-node --transpile-only scripts/lab-config.ts "$config" "$action")"
 
 source offline-toolchain/engine/env.sh
-mkdir -p "$lab_dir/state"
-export PULUMI_BACKEND_URL="file://$lab_dir/state"
-# Protects only the lab's own throwaway secrets, generated below and kept in .lab/ (git-ignored).
-export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE:-homelab-lab}"
-
-# stack init may write a salt into the committed Pulumi.lab.yaml; the salt lives in the working copy.
-committed_copy="$(mktemp)"
-cp Pulumi.lab.yaml "$committed_copy"
-pulumi stack select lab --create --secrets-provider passphrase --non-interactive >/dev/null 2>&1 ||
-  pulumi stack select lab --non-interactive >/dev/null
-cp "$committed_copy" Pulumi.lab.yaml && rm -f "$committed_copy"
-
-for key in $missing_secrets; do
-  pulumi config set --secret --config-file "$config" --stack lab "homelab:$key" \
-    "$(node -e 'console.log(require("crypto").randomBytes(32).toString("hex"))')" >/dev/null
-done
-
-case "$action" in
-  up | refresh | destroy) exec pulumi "$action" --stack lab --config-file "$config" --yes --non-interactive "$@" ;;
-  preview) exec pulumi preview --stack lab --config-file "$config" --diff --non-interactive "$@" ;;
-  output) exec pulumi stack output --stack lab --json "$@" ;;
-  *) echo "usage: scripts/lab.sh up|preview|refresh|destroy|output" >&2; exit 2 ;;
-esac
+# shellcheck source=scripts/lib/local-stack.sh
+source scripts/lib/local-stack.sh
+# shellcheck disable=SC2086 # one key per word
+homelab_local_stack lab "$lab_dir/state" "$config" $missing_secrets
+homelab_local_run lab "$config" "$action" "$@"

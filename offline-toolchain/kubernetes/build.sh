@@ -107,31 +107,9 @@ cache_key() {
   } | sha256sum | cut -c1-10
 }
 
-# ---- Go ------------------------------------------------------------------------------------------
-ensure_go() {
-  [[ -n "${GO:-}" ]] && return 0
-  if command -v go >/dev/null 2>&1; then
-    GO="$(command -v go)"
-  elif [[ -x /usr/local/go/bin/go ]]; then
-    GO=/usr/local/go/bin/go
-  else
-    die "Go is required (1.26.5 or later; none on PATH or in /usr/local/go/bin)"
-  fi
-  GO_DIRECTIVE="$("$GO" env GOVERSION | sed -E 's/^go([0-9]+\.[0-9]+(\.[0-9]+)?).*/\1/')"
-  export GOFLAGS="-mod=mod -buildvcs=false" GOWORK=off CGO_ENABLED=0
-  log "using $("$GO" version)"
-}
-
-# go mod download -json MODULE@VERSION, print one field (Dir or GoMod).
-mod_field() {
-  local field="$1" modver="$2" out
-  out="$(cd "$CACHE" && "$GO" mod download -json "$modver")" || die "cannot download $modver"
-  printf '%s\n' "$out" | sed -n "s/^[[:space:]]*\"$field\": \"\(.*\)\",\{0,1\}\$/\1/p" | head -n1
-}
-
-gobuild() {
-  nice -n 10 "$GO" build -p 2 -trimpath "$@"
-}
+# ---- Go: ensure_go, mod_field, gobuild -----------------------------------------------------------
+# shellcheck source=offline-toolchain/lib/go.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/go.sh"
 
 # Run "$@ <tmpdir>" to build into $dir atomically; skip if $dir/$bin exists. Prints the wall time
 # and the CPU time (user+sys of the build's processes) of the build.
