@@ -47,21 +47,28 @@ const hostOf = (name: HostName): DockerHost => {
     return host;
 };
 
+/** Where the program writes files a service watches: the host directory mounted at `target` in its container. */
+const watched = (service: string, target: string, after: typeof readiness) => {
+    const found = mountedDirectory(containers, service, target);
+    return (
+        found && {
+            host: hostOf(found.spec.host),
+            directory: found.hostPath,
+            ssh: ssh.forHost(found.spec.endpoint, secrets),
+            after: after[found.spec.host],
+        }
+    );
+};
+
 // Authentik's providers, applications and access from the catalog: a blueprint in the worker's
 // blueprint directory, and the OIDC client secrets the apps and the worker get.
-const blueprints = mountedDirectory(containers, roles.blueprintReader, blueprintsTarget);
 const sso = new SingleSignOn(
     "sso",
     {
         catalog,
         settings,
         inProcess: commands === undefined,
-        blueprint: blueprints && {
-            host: hostOf(blueprints.spec.host),
-            directory: blueprints.hostPath,
-            ssh: ssh.forHost(blueprints.spec.endpoint, secrets),
-            after: readiness[blueprints.spec.host],
-        },
+        blueprint: watched(roles.blueprintReader, blueprintsTarget, readiness),
     },
     { provider: commands },
 );
@@ -78,34 +85,28 @@ for (const stack of stackNames) {
 }
 
 // Routes to services on other hosts and the forward-auth middleware, where Traefik watches.
-const routes = mountedDirectory(containers, roles.ingress, traefikDynamicDir);
+const routes = watched(roles.ingress, traefikDynamicDir, machines.readiness);
 if (routes) {
     new HostFile(
         "traefik-routes",
         {
-            host: hostOf(routes.spec.host),
-            directory: routes.hostPath,
+            ...routes,
             fileName: routeFileName,
             content: JSON.stringify(routeDocument(services, settings, fleet.hosts, roles), null, 2),
-            ssh: ssh.forHost(routes.spec.endpoint, secrets),
-            after: machines.readiness[routes.spec.host],
         },
         { provider: commands, aliases: [{ type: "homelab:edge:TraefikRouteFile" }] },
     );
 }
 
 // Uptime Kuma's monitors, one file per routed URL, where AutoKuma reads them.
-const monitors = mountedDirectory(containers, roles.monitorAgent, staticMonitorsTarget);
+const monitors = watched(roles.monitorAgent, staticMonitorsTarget, readiness);
 if (monitors) {
     new HostFileSet(
         "uptime-monitors",
         {
-            host: hostOf(monitors.spec.host),
-            directory: monitors.hostPath,
+            ...monitors,
             files: monitorFiles(uptimeMonitors(services, settings)),
             ownedSuffix: ".json",
-            ssh: ssh.forHost(monitors.spec.endpoint, secrets),
-            after: readiness[monitors.spec.host],
         },
         { provider: commands },
     );
