@@ -1,153 +1,426 @@
 /**
- * The lab stack on a private Docker engine: cold `up`, a no-op `preview`, one service's image
- * change and that service's downtime, and the same containers brought up by docker-compose from a
- * compose file generated from the catalog. Prints figures; asserts nothing.
+ * The lab stack on a private Docker engine (tests/integration/engine.ts starts it): the floor (an
+ * empty TypeScript program's preview, same engine, same local backend), the lab's cold `up` (until
+ * every healthcheck passes too), its no-op `preview` and where that time goes, one service's image
+ * change and its downtime, then the same containers from the generated compose file twice: all at
+ * once, and with the program's health ordering. Figures only; nothing is asserted.
  */
-import type { Stack } from "@pulumi/pulumi/automation";
-import { execFile, execFileSync } from "node:child_process";
+import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
+import { execFile } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { stringify } from "yaml";
 import { catalog } from "../../catalog";
-import { composeDocument } from "../../components/compose";
-import { stackSettings } from "../../tests/helpers/program";
+import { composeDocument, composeYaml, type ComposeDocument } from "../../components/compose";
+import { repoRoot, stackSettings } from "../../tests/helpers/program";
 import { labSecretKeys, labStack, projectCopy, TestEngine } from "../../tests/integration/engine";
+import { breakdown, parseEngineLog, type Breakdown } from "./breakdown";
 
 const run = promisify(execFile);
 const services = catalog.filter((entry) => entry.enabled !== false);
-const work = fs.mkdtempSync(path.join(os.tmpdir(), "homelab-bench-"));
 const standIn = { v1: "homelab-standin:v1", v2: "homelab-standin:v2" };
-const secretKeys = labSecretKeys();
+/** What labStack gives the Automation API, for the CLI runs in the same project and backend. */
+const passphrase = "integration-test";
+/** No-op previews of each program, taken in turns (floor, lab, floor, lab, …). */
+const previewRounds = 3;
+
+export interface HealthFigures {
+    /** The command returned. */
+    returnedS: number;
+    /** … and then no container was still starting its healthcheck. */
+    healthyS: number;
+    containers: number;
+    /** Containers with a healthcheck; the others have no health to wait for. */
+    healthchecked: number;
+    healthy: number;
+    unhealthy: number;
+}
+
+export interface EngineFigures {
+    /** The no-op previews, in turns. */
+    floorPreviews: Timing[];
+    labPreviews: Timing[];
+    /** One more run of each with the engine's log on (-v=7), taken apart. */
+    floorBreakdown: Breakdown;
+    labBreakdown: Breakdown;
+    coldUp: HealthFigures;
+    composeAllAtOnce: HealthFigures;
+    composeOrdered: HealthFigures;
+    changeS: number;
+    /** Old container gone → new one healthy; undefined when it was not healthy within the wait. */
+    downtimeS: number | undefined;
+    destroyS: number;
+    /** With a candidate checkout (`--candidate=DIR`): its no-op preview beside the lab's. */
+    candidate?: CandidateFigures;
+}
+
+export interface CandidateFigures {
+    dir: string;
+    /** The candidate's first `up` on a copy of the lab's state: what it changed. */
+    migration: string;
+    /** In turns: the lab's, then the candidate's. */
+    labPreviews: Timing[];
+    candidatePreviews: Timing[];
+    breakdown: Breakdown;
+}
+
+const elapsedS = (from: bigint): number => Number(process.hrtime.bigint() - from) / 1e9;
 
 async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
-    const start = Date.now();
+    const start = process.hrtime.bigint();
     const result = await work();
-    return [result, (Date.now() - start) / 1000];
+    return [result, elapsedS(start)];
 }
 
-/** Samples one container until it is replaced and healthy again: old one gone → new one healthy. */
-function watchDowntime(engine: TestEngine, name: string, oldId: string): () => number | undefined {
-    let goneAt: number | undefined;
-    let healthyAt: number | undefined;
-    let stop = false;
-    const loop = async (): Promise<void> => {
-        while (!stop && healthyAt === undefined) {
-            const probe = await run(
-                "docker",
-                [
-                    "inspect",
-                    "--format",
-                    "{{.Id}} {{.State.Running}} {{if .State.Health}}{{.State.Health.Status}}{{end}}",
-                    name,
-                ],
-                {
-                    env: { ...process.env, DOCKER_HOST: engine.dockerHost },
-                },
-            ).catch(() => ({ stdout: "" }));
-            const [id = "", running = "", health = ""] = probe.stdout.trim().split(" ");
-            const now = Date.now();
-            if (goneAt === undefined && (id !== oldId || running !== "true")) goneAt = now;
-            if (goneAt !== undefined && id !== "" && id !== oldId && running === "true" && health === "healthy")
-                healthyAt = now;
-            await new Promise((resolve) => setTimeout(resolve, 100));
-        }
-    };
-    const done = loop();
-    return () => {
-        stop = true;
-        void done;
-        return goneAt !== undefined && healthyAt !== undefined ? (healthyAt - goneAt) / 1000 : undefined;
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The CLI's environment for a project on the bench's local backend. */
+function cliEnv(work: string, dockerHost: string): NodeJS.ProcessEnv {
+    return {
+        ...process.env,
+        PULUMI_BACKEND_URL: `file://${work}/state`,
+        PULUMI_CONFIG_PASSPHRASE: passphrase,
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+        DOCKER_HOST: dockerHost,
     };
 }
 
-/** When no container's healthcheck is still starting (polled every 250 ms, at most 5 minutes). */
-async function allHealthy(engine: TestEngine): Promise<number> {
-    const deadline = Date.now() + 300_000;
-    while (Date.now() < deadline) {
-        // One `docker ps` per poll: "Up 3 seconds (health: starting)" until the first check passes.
-        const states = engine.docker("ps", "--filter", "label=homelab.service", "--format", "{{.Status}}");
-        if (!states.includes("health: starting")) return Date.now();
-        await new Promise((resolve) => setTimeout(resolve, 250));
+/** A run of a program: its wall time and the CPU time of the CLI and everything it started. */
+export interface Timing {
+    wallS: number;
+    cpuS: number;
+}
+
+/** bash's `times` output: the shell's line, then its children's "0m5.310s 0m0.620s" (user, system). */
+function childrenCpu(times: string): number {
+    const line = times.trim().split("\n")[1] ?? "";
+    return [...line.matchAll(/(\d+)m([\d.]+)s/g)].reduce(
+        (sum, [, minutes = "0", secs = "0"]) => sum + Number(minutes) * 60 + Number(secs),
+        0,
+    );
+}
+
+/**
+ * `pulumi preview` as a user runs it (the CLI, not the Automation API), timed from outside; the
+ * CPU time is that of the CLI and every process it started (plugins, Node.js). Fails unless it
+ * plans nothing: a preview with changes is not the no-op figure.
+ */
+async function noopPreview(
+    dir: string,
+    stack: string,
+    env: NodeJS.ProcessEnv,
+    logged = false,
+): Promise<Timing & { stderr: string }> {
+    const args = ["preview", "--stack", stack, "--non-interactive", ...(logged ? ["--logtostderr", "-v=7"] : [])];
+    const timesFile = path.join(dir, ".times");
+    const start = process.hrtime.bigint();
+    const { stdout, stderr } = await run(
+        "bash",
+        ["-c", 'pulumi "$@"; status=$?; times >"$BENCH_TIMES"; exit $status', "bash", ...args],
+        { cwd: dir, env: { ...env, BENCH_TIMES: timesFile }, maxBuffer: 512 * 1024 * 1024 },
+    );
+    const wallS = elapsedS(start);
+    if (/\bto (create|update|delete|replace)\b/.test(stdout) || !/\bunchanged\b/.test(stdout)) {
+        throw new Error(`${stack}: the preview is not a no-op:\n${stdout}`);
     }
-    return Date.now();
+    return { wallS, cpuS: childrenCpu(fs.readFileSync(timesFile, "utf8")), stderr };
 }
 
-async function main(): Promise<void> {
+/**
+ * The floor: an empty TypeScript program (`export const x = 1`) run the way the lab's is (same
+ * engine, runtime options, tsconfig and node_modules, a local file backend).
+ */
+async function floorStack(work: string): Promise<{ dir: string; stack: Stack }> {
+    const dir = path.join(work, "floor");
+    fs.mkdirSync(dir, { recursive: true });
+    fs.mkdirSync(path.join(work, "state"), { recursive: true });
+    fs.writeFileSync(
+        path.join(dir, "Pulumi.yaml"),
+        "name: floor\nruntime:\n    name: nodejs\n    options:\n        typescript: true\n        packagemanager: npm\n",
+    );
+    fs.writeFileSync(path.join(dir, "index.ts"), "export const x = 1;\n");
+    fs.writeFileSync(
+        path.join(dir, "package.json"),
+        JSON.stringify({ name: "floor", private: true, main: "index.ts" }),
+    );
+    const tsconfig = fs.readFileSync(path.join(repoRoot, "tsconfig.json"), "utf8");
+    fs.writeFileSync(
+        path.join(dir, "tsconfig.json"),
+        tsconfig.replace('"include": ["**/*.ts"]', '"include": ["index.ts"]'),
+    );
+    fs.symlinkSync(path.join(repoRoot, "node_modules"), path.join(dir, "node_modules"));
+    const stack = await LocalWorkspace.createOrSelectStack(
+        { stackName: "floor", workDir: dir },
+        {
+            envVars: {
+                PULUMI_BACKEND_URL: `file://${work}/state`,
+                PULUMI_CONFIG_PASSPHRASE: passphrase,
+                PULUMI_SKIP_UPDATE_CHECK: "true",
+                PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+            },
+            secretsProvider: "passphrase",
+        },
+    );
+    return { dir, stack };
+}
+
+/** A copy of a checkout to run the engine on (its node_modules linked to this repository's). */
+function checkoutCopy(from: string, to: string): string {
+    const skip = new Set(["node_modules", ".git", ".lab", "coverage", "bin"]);
+    fs.mkdirSync(to, { recursive: true });
+    for (const entry of fs.readdirSync(from)) {
+        if (!skip.has(entry)) fs.cpSync(path.join(from, entry), path.join(to, entry), { recursive: true });
+    }
+    fs.symlinkSync(path.join(repoRoot, "node_modules"), path.join(to, "node_modules"));
+    return to;
+}
+
+/**
+ * A candidate change's no-op preview against the same engine and containers: its program takes
+ * over a copy of the lab's state with one `up` (a change that keeps behaviour only moves
+ * bookkeeping, such as provider resources), then both are previewed in turns.
+ */
+async function candidateRounds(
+    work: string,
+    env: NodeJS.ProcessEnv,
+    labProject: string,
+    candidate: string,
+    say: (line: string) => void,
+): Promise<CandidateFigures> {
+    const dir = checkoutCopy(candidate, path.join(work, "candidate"));
+    fs.copyFileSync(path.join(labProject, "Pulumi.lab.yaml"), path.join(dir, "Pulumi.lab.yaml"));
+    fs.cpSync(path.join(work, "state"), path.join(work, "state-candidate"), { recursive: true });
+    const candidateEnv = { ...env, PULUMI_BACKEND_URL: `file://${work}/state-candidate` };
+    const { stdout } = await run("pulumi", ["up", "--yes", "--skip-preview", "--stack", "lab", "--non-interactive"], {
+        cwd: dir,
+        env: candidateEnv,
+        maxBuffer: 64 * 1024 * 1024,
+    });
+    const summary = stdout.slice(stdout.lastIndexOf("Resources:")).split("\n");
+    const migration = summary
+        .slice(1)
+        .map((line) => line.trim())
+        .filter((line) => line !== "" && !line.startsWith("Duration"))
+        .join(", ");
+    say(`candidate ${candidate}: its first up on a copy of the lab's state: ${migration}`);
+    const labPreviews: Timing[] = [];
+    const candidatePreviews: Timing[] = [];
+    for (let round = 0; round < previewRounds; round += 1) {
+        labPreviews.push(await noopPreview(labProject, "lab", env));
+        candidatePreviews.push(await noopPreview(dir, "lab", candidateEnv));
+    }
+    const logged = await noopPreview(dir, "lab", candidateEnv, true);
+    return {
+        dir: candidate,
+        migration,
+        labPreviews,
+        candidatePreviews,
+        breakdown: breakdown(parseEngineLog(logged.stderr), logged.wallS * 1000),
+    };
+}
+
+/** Waits until no container of the lab is still starting its healthcheck (polled every 250 ms, at most 5 minutes). */
+async function allHealthy(engine: TestEngine, start: bigint, returnedS: number): Promise<HealthFigures> {
+    const deadline = Date.now() + 300_000;
+    let states: string[] = [];
+    while (Date.now() < deadline) {
+        // "Up 3 seconds (health: starting)" until the first check passes; one `docker ps` per poll.
+        const out = engine.docker("ps", "-a", "--filter", "label=homelab.service", "--format", "{{.Status}}");
+        states = out === "" ? [] : out.split("\n");
+        if (!states.some((state) => state.includes("health: starting"))) break;
+        await sleep(250);
+    }
+    return {
+        returnedS,
+        healthyS: elapsedS(start),
+        containers: states.length,
+        healthchecked: states.filter((state) => /\((healthy|unhealthy|health: starting)\)/.test(state)).length,
+        healthy: states.filter((state) => state.includes("(healthy)")).length,
+        unhealthy: states.filter((state) => state.includes("(unhealthy)")).length,
+    };
+}
+
+/** Samples one container until it has been replaced and is healthy again: old one gone → new one healthy. */
+async function downtimeOf(
+    engine: TestEngine,
+    name: string,
+    oldId: string,
+    change: Promise<unknown>,
+): Promise<number | undefined> {
+    let goneAt: number | undefined;
+    // The change itself, then up to 60 s for the new container's first healthcheck (every 30 s here).
+    const wait = { deadline: Number.POSITIVE_INFINITY };
+    const settled = (): void => {
+        wait.deadline = Date.now() + 60_000;
+    };
+    change.then(settled, settled);
+    while (Date.now() < wait.deadline) {
+        const probe = await run(
+            "docker",
+            [
+                "inspect",
+                "--format",
+                "{{.Id}} {{.State.Running}} {{if .State.Health}}{{.State.Health.Status}}{{end}}",
+                name,
+            ],
+            { env: { ...process.env, DOCKER_HOST: engine.dockerHost } },
+        ).catch(() => ({ stdout: "" }));
+        const [id = "", running = "", health = ""] = probe.stdout.trim().split(" ");
+        const now = Date.now();
+        if (goneAt === undefined && (id !== oldId || running !== "true")) goneAt = now;
+        if (goneAt !== undefined && id !== "" && id !== oldId && running === "true" && health === "healthy") {
+            return (now - goneAt) / 1000;
+        }
+        await sleep(100);
+    }
+    return undefined;
+}
+
+/** The compose file without any `depends_on`: every container started at once. */
+function allAtOnce(document: ComposeDocument): ComposeDocument {
+    return {
+        ...document,
+        services: Object.fromEntries(
+            Object.entries(document.services).map(([name, service]) => {
+                const started = { ...service };
+                delete started.depends_on;
+                return [name, started];
+            }),
+        ),
+    };
+}
+
+/** `docker-compose up -d` of one file, until every healthcheck has passed, then `down`. */
+async function composeRun(engine: TestEngine, file: string): Promise<HealthFigures> {
+    const env = { ...process.env, DOCKER_HOST: engine.dockerHost };
+    const start = process.hrtime.bigint();
+    await run("docker-compose", ["-f", file, "-p", "homelab", "up", "-d"], { env });
+    const figures = await allHealthy(engine, start, elapsedS(start));
+    await run("docker-compose", ["-f", file, "-p", "homelab", "down", "-t", "1"], { env });
+    return figures;
+}
+
+export async function engineBench(
+    work: string,
+    say: (line: string) => void,
+    candidate?: string,
+): Promise<EngineFigures> {
     const engine = new TestEngine(path.join(work, "engine"));
+    let project: string | undefined;
     try {
         engine.buildStandIn(standIn.v1, "v1");
         engine.buildStandIn(standIn.v2, "v2");
+        const env = cliEnv(work, engine.dockerHost);
+
+        const floor = await floorStack(work);
+        await floor.stack.up();
+
         const lab = { appdata: `${work}/appdata`, stacks: `${work}/stacks`, data: `${work}/data` };
-        const labHosts = stackSettings("lab").hosts;
         const hosts = Object.fromEntries(
-            Object.entries(labHosts).map(([name, host]) => [name, { ...host, dockerHost: engine.dockerHost }]),
+            Object.entries(stackSettings("lab").hosts).map(([name, host]) => [
+                name,
+                { ...host, dockerHost: engine.dockerHost },
+            ]),
         );
         const config = (offline: Record<string, unknown>) => ({
             "homelab:hosts": { value: JSON.stringify(hosts) },
             "homelab:storage": { value: JSON.stringify(lab) },
             "homelab:offline": { value: JSON.stringify({ standInImage: standIn.v1, ...offline }) },
         });
-        const stack: Stack = await labStack(projectCopy(), work);
+        project = projectCopy();
+        const stack = await labStack(project, work);
         await stack.setAllConfig(config({}));
-        for (const key of secretKeys) await stack.setConfig(`homelab:${key}`, { value: `bench-${key}`, secret: true });
+        for (const key of labSecretKeys()) {
+            await stack.setConfig(`homelab:${key}`, { value: `bench-${key}`, secret: true });
+        }
 
-        const upStart = Date.now();
-        const [, coldUp] = await timed(() => stack.up());
-        const upHealthy = (await allHealthy(engine)) - upStart;
-        const containers = engine.containersWithLabel("homelab.service").length;
-        console.log(`pulumi up (cold, empty state): ${coldUp.toFixed(1)} s for ${containers} containers`);
-        console.log(`pulumi up, then every healthcheck passing: ${(upHealthy / 1000).toFixed(1)} s`);
-        const [, noop] = await timed(() => stack.preview());
-        console.log(`pulumi preview (no change): ${noop.toFixed(1)} s`);
+        const upStart = process.hrtime.bigint();
+        await stack.up();
+        const coldUp = await allHealthy(engine, upStart, elapsedS(upStart));
+        say(
+            `pulumi up (cold): ${coldUp.returnedS.toFixed(1)} s, every healthcheck passing ${coldUp.healthyS.toFixed(1)} s (${coldUp.containers} containers, ${coldUp.unhealthy} unhealthy)`,
+        );
+
+        const floorPreviews: Timing[] = [];
+        const labPreviews: Timing[] = [];
+        for (let round = 0; round < previewRounds; round += 1) {
+            floorPreviews.push(await noopPreview(floor.dir, "floor", env));
+            labPreviews.push(await noopPreview(project, "lab", env));
+        }
+        const list = (timings: Timing[]): string => timings.map((t) => t.wallS.toFixed(2)).join(" ");
+        say(`no-op previews (wall, s), floor: ${list(floorPreviews)}; lab: ${list(labPreviews)}`);
+        const floorLogged = await noopPreview(floor.dir, "floor", env, true);
+        const labLogged = await noopPreview(project, "lab", env, true);
+        const floorBreakdown = breakdown(parseEngineLog(floorLogged.stderr), floorLogged.wallS * 1000);
+        const labBreakdown = breakdown(parseEngineLog(labLogged.stderr), labLogged.wallS * 1000);
+        const candidateFigures =
+            candidate === undefined ? undefined : await candidateRounds(work, env, project, candidate, say);
 
         await stack.setAllConfig(config({ images: { sonarr: standIn.v2 } }));
-        const stopWatching = watchDowntime(engine, "sonarr", engine.inspect("sonarr").Id);
-        const [, change] = await timed(() => stack.up());
-        await new Promise((resolve) => setTimeout(resolve, 45_000)); // the new container's first healthcheck
-        const downtime = stopWatching();
-        console.log(`pulumi up (one image changed: sonarr): ${change.toFixed(1)} s`);
-        console.log(
-            `sonarr downtime (old container gone → new one healthy): ${downtime === undefined ? "not healthy within 45 s" : `${downtime.toFixed(1)} s`} (healthcheck interval 30 s)`,
-        );
-        const [, destroy] = await timed(() => stack.destroy());
-        console.log(`pulumi destroy: ${destroy.toFixed(1)} s`);
+        const change = stack.up();
+        const downtime = downtimeOf(engine, "sonarr", engine.inspect("sonarr").Id, change);
+        const [, changeS] = await timed(() => change);
+        const downtimeS = await downtime;
+        say(`pulumi up (one image changed: sonarr): ${changeS.toFixed(1)} s`);
+        const [, destroyS] = await timed(() => stack.destroy());
+        await floor.stack.destroy();
 
         const settings = {
             ...stackSettings("lab"),
-            hosts: stackSettings("lab").hosts,
             storage: lab,
             offline: { standInImage: standIn.v1, keep: [], images: {} },
         };
-        const secrets = Object.fromEntries(secretKeys.map((key) => [key, `bench-${key}`]));
-        const composeFile = path.join(work, "compose.yaml");
-        fs.writeFileSync(composeFile, stringify(composeDocument(services, settings, secrets)));
+        // Every secret a container reads, the generated ones (OIDC client secrets) included: a throwaway value each.
+        const secrets = new Proxy<Record<string, string>>({}, { get: (_, key) => `bench-${String(key)}` });
+        const ordered = composeDocument(services, settings, secrets);
+        const files = {
+            allAtOnce: path.join(work, "compose-all-at-once.yaml"),
+            ordered: path.join(work, "compose.yaml"),
+        };
+        fs.writeFileSync(files.allAtOnce, composeYaml(allAtOnce(ordered)));
+        fs.writeFileSync(files.ordered, composeYaml(ordered));
         engine.docker("network", "create", "proxy");
-        // The generated file orders like the program: depends_on with service_healthy where the
-        // program waits for a database to be healthy.
-        const composeStart = Date.now();
-        const [, composeUp] = await timed(() =>
-            run("docker-compose", ["-f", composeFile, "-p", "homelab", "up", "-d"], {
-                env: { ...process.env, DOCKER_HOST: engine.dockerHost },
-            }),
+        const composeAllAtOnce = await composeRun(engine, files.allAtOnce);
+        say(
+            `docker-compose up -d (all at once): ${composeAllAtOnce.returnedS.toFixed(1)} s, every healthcheck passing ${composeAllAtOnce.healthyS.toFixed(1)} s`,
         );
-        const composeHealthy = (await allHealthy(engine)) - composeStart;
-        const composeContainers = engine.containersWithLabel("homelab.service").length;
-        console.log(
-            `docker-compose up -d (depends_on service_healthy as the program waits): ${composeUp.toFixed(1)} s for ${composeContainers} containers`,
+        const composeOrdered = await composeRun(engine, files.ordered);
+        say(
+            `docker-compose up -d (depends_on service_healthy): ${composeOrdered.returnedS.toFixed(1)} s, every healthcheck passing ${composeOrdered.healthyS.toFixed(1)} s`,
         );
-        console.log(`docker-compose up -d, then every healthcheck passing: ${(composeHealthy / 1000).toFixed(1)} s`);
-        console.log(`ratio pulumi/compose (cold up, same ordering): ${(coldUp / composeUp).toFixed(2)}`);
-        console.log(`ratio pulumi/compose (until all healthy): ${(upHealthy / composeHealthy).toFixed(2)}`);
-        execFileSync("docker-compose", ["-f", composeFile, "-p", "homelab", "down"], {
-            env: { ...process.env, DOCKER_HOST: engine.dockerHost },
-            stdio: "ignore",
-        });
+
+        return {
+            floorPreviews,
+            labPreviews,
+            floorBreakdown,
+            labBreakdown,
+            coldUp,
+            composeAllAtOnce,
+            composeOrdered,
+            changeS,
+            downtimeS,
+            destroyS,
+            ...(candidateFigures === undefined ? {} : { candidate: candidateFigures }),
+        };
     } finally {
+        removeNetworks(engine);
         engine.stop();
-        fs.rmSync(work, { recursive: true, force: true });
+        if (project !== undefined) fs.rmSync(project, { recursive: true, force: true });
     }
 }
 
-void main();
+/**
+ * A stopped engine leaves its networks' bridges on the host (its data root is deleted, the
+ * interfaces stay), and enough of them use up Docker's default address pools for every engine on
+ * the machine: remove the containers and networks first.
+ */
+function removeNetworks(engine: TestEngine): void {
+    try {
+        const containers = engine.docker("ps", "-aq");
+        if (containers !== "") engine.docker("rm", "-f", ...containers.split("\n"));
+        engine.docker("network", "prune", "-f");
+    } catch (error) {
+        console.error(`[bench] could not remove the engine's networks: ${String(error)}`);
+    }
+}

@@ -1,6 +1,7 @@
 /**
  * Program evaluation under Pulumi mocks for synthetic catalogs: how long registering N services
- * takes, without any engine. Prints one line per size.
+ * takes, without any engine. Prints one line per size (`evaluate.ts 1000 2000` measures only
+ * those); with `--json`, one JSON line at the end as well.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { catalog } from "../../catalog";
@@ -9,6 +10,14 @@ import { containerSpecs } from "../../components/container-spec";
 import { ServiceStack } from "../../components/stack";
 import { DockerHosts } from "../../hosts/docker";
 import { stackSettings } from "../../tests/helpers/program";
+
+export interface EvaluationFigures {
+    size: number;
+    resources: number;
+    ms: number;
+    /** CPU time of this process over the same span (user + system). */
+    cpuMs: number;
+}
 
 function syntheticCatalog(size: number): ServiceEntry[] {
     const template = catalog.find((entry) => entry.name === "sonarr");
@@ -20,7 +29,7 @@ function syntheticCatalog(size: number): ServiceEntry[] {
     }));
 }
 
-async function evaluate(size: number): Promise<{ ms: number; resources: number }> {
+async function evaluate(size: number): Promise<EvaluationFigures> {
     let registered = 0;
     await pulumi.runtime.setMocks(
         {
@@ -36,6 +45,7 @@ async function evaluate(size: number): Promise<{ ms: number; resources: number }
     );
     const settings = stackSettings("lab");
     const start = process.hrtime.bigint();
+    const cpu = process.cpuUsage();
     const fleet = new DockerHosts(`hosts-${size}`, { settings });
     new ServiceStack(`bench-${size}`, {
         stack: "arr",
@@ -47,18 +57,28 @@ async function evaluate(size: number): Promise<{ ms: number; resources: number }
     // 4 providers + 1 network + the two components, then an image, a component and a container per service.
     const expected = 4 + 1 + 2 + size * 3;
     while (registered < expected) await new Promise((resolve) => setImmediate(resolve));
-    return { ms: Number(process.hrtime.bigint() - start) / 1e6, resources: registered };
+    const used = process.cpuUsage(cpu);
+    return {
+        size,
+        ms: Number(process.hrtime.bigint() - start) / 1e6,
+        cpuMs: (used.user + used.system) / 1000,
+        resources: registered,
+    };
 }
 
 async function main(): Promise<void> {
-    // `evaluate.ts 1000 2000` measures only those sizes.
-    const sizes = process.argv.slice(2).map(Number);
+    const args = process.argv.slice(2);
+    const json = args.includes("--json");
+    const sizes = args.filter((arg) => arg !== "--json").map(Number);
+    const figures: EvaluationFigures[] = [];
     for (const size of sizes.length > 0 ? sizes : [10, 100, 1000, 2000]) {
-        const { ms, resources } = await evaluate(size);
+        const result = await evaluate(size);
+        figures.push(result);
         console.log(
-            `mocks evaluation: ${String(size).padStart(4)} services → ${resources} resources in ${ms.toFixed(0)} ms`,
+            `mocks evaluation: ${String(size).padStart(4)} services → ${result.resources} resources in ${result.ms.toFixed(0)} ms (CPU ${result.cpuMs.toFixed(0)} ms)`,
         );
     }
+    if (json) console.log(JSON.stringify(figures));
 }
 
 void main();

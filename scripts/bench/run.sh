@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# `npm run bench`: prints figures for the lab stack (see README "Benchmark"). Needs what the
-# real-engine test needs (root, docker.io, busybox-static, the engine) plus docker-compose.
+# `npm run bench`: prints the figures of README "Benchmark" in one run (scripts/bench/main.ts),
+# with their targets beside them; asserts nothing. Needs what the real-engine test needs (root,
+# docker.io, busybox-static, the engine) plus docker-compose. Takes 8–12 minutes.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 source scripts/lib/node.sh
 homelab_ensure_node_modules
 command -v docker-compose >/dev/null || { echo "docker-compose is missing: apt-get install docker-compose" >&2; exit 1; }
 source offline-toolchain/engine/env.sh
-npx ts-node --transpile-only scripts/bench/evaluate.ts
-npx ts-node --transpile-only scripts/bench/engine.ts
+exec npx ts-node --transpile-only scripts/bench/main.ts "$@"
