@@ -11,6 +11,7 @@ import { routeDocument, routeFileName } from "./components/edge/routes";
 import { hostSummary, serviceUrls } from "./components/outputs";
 import { monitorFiles, uptimeMonitors } from "./components/monitoring/monitors";
 import { SingleSignOn } from "./components/sso";
+import { inProcessProvider } from "./components/dynamic-provider";
 import { containerSpecs, mountedDirectory } from "./components/container-spec";
 import { ServiceStack } from "./components/stack";
 import { hostReadiness } from "./hosts/directories";
@@ -27,6 +28,9 @@ const secrets = loadSecrets(secretRequests);
 
 // Remote commands exist only where hosts are reached over SSH (prod); the lab needs no command plugin.
 const commands = ssh.secretRequests.length > 0 ? new command.Provider("command", {}) : undefined;
+// Every in-process resource (the lab's directories, watched files and generated secrets) goes
+// through one provider: the engine starts each provider resource as a process of its own.
+const inProcess = inProcessProvider("in-process");
 const machines = new Machines("machines", { settings, secrets }, { provider: commands });
 const fleet = new DockerHosts("hosts", { settings, dependsOn: machines.dockerDependencies });
 const edge = new Edge("edge", { settings, secrets, services, roles });
@@ -39,6 +43,7 @@ const readiness = hostReadiness({
     settings,
     machines: machines.readiness,
     sshFor: (host) => ssh.forHost(host.endpoint, secrets),
+    inProcess,
     provider: commands,
 });
 const hostOf = (name: HostName): DockerHost => {
@@ -68,6 +73,7 @@ const sso = new SingleSignOn(
         catalog,
         settings,
         inProcess: commands === undefined,
+        inProcessProvider: inProcess,
         blueprint: watched(roles.blueprintReader, blueprintsTarget, readiness),
     },
     { provider: commands },
@@ -93,6 +99,7 @@ if (routes) {
             ...routes,
             fileName: routeFileName,
             content: JSON.stringify(routeDocument(services, settings, fleet.hosts, roles), null, 2),
+            inProcess,
         },
         { provider: commands, aliases: [{ type: "homelab:edge:TraefikRouteFile" }] },
     );
@@ -107,6 +114,7 @@ if (monitors) {
             ...monitors,
             files: monitorFiles(uptimeMonitors(services, settings)),
             ownedSuffix: ".json",
+            inProcess,
         },
         { provider: commands },
     );

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Settings } from "../config/schema";
 import type { ServiceEntry } from "../catalog/types";
 import { directoriesFor, type OwnedDirectory } from "../components/spec";
-import { DynamicProvider } from "../components/dynamic-provider";
+import type { InProcessProvider } from "../components/dynamic-provider";
 import type { ContainerSpec } from "../components/container-spec";
 import type { HostName } from "../topology";
 import type { DockerHost } from "./docker";
@@ -54,6 +54,8 @@ export interface HostDirectoriesArgs {
     directories: OwnedDirectory[];
     /** SSH to the host (prod); absent when the engine is local (the lab). */
     ssh?: { user: string; privateKey: pulumi.Output<string> };
+    /** The program's in-process provider, for a local engine (no `ssh`). */
+    inProcess: InProcessProvider;
     /** What the first write waits for (the host's bootstrap). */
     after?: pulumi.Resource[];
 }
@@ -75,11 +77,10 @@ export class HostDirectories extends pulumi.ComponentResource {
                 { parent: this, dependsOn: args.after },
             );
         } else {
-            const provider = new DynamicProvider(`${name}-dynamic`, { parent: this });
             this.ready = new LocalDirectories(
                 `${name}-create`,
                 { directories: args.directories },
-                { parent: this, provider, dependsOn: args.after },
+                { parent: this, provider: args.inProcess(), dependsOn: args.after },
             );
         }
         this.registerOutputs({});
@@ -95,6 +96,7 @@ export interface ReadinessArgs {
     machines: Readonly<Partial<Record<HostName, pulumi.Resource[]>>>;
     /** SSH to a host reached over SSH; undefined for a local engine. */
     sshFor: (host: DockerHost) => HostDirectoriesArgs["ssh"];
+    inProcess: InProcessProvider;
     /** The command provider (prod), for the remote script. */
     provider?: pulumi.ProviderResource;
 }
@@ -115,7 +117,7 @@ export function hostReadiness(args: ReadinessArgs): Partial<Record<HostName, pul
         }
         const created = new HostDirectories(
             `directories-${host.name}`,
-            { host, directories, ssh: args.sshFor(host), after },
+            { host, directories, ssh: args.sshFor(host), inProcess: args.inProcess, after },
             { provider: args.provider },
         );
         readiness[host.name] = [...after, created.ready];

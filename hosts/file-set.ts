@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DynamicProvider } from "../components/dynamic-provider";
+import type { InProcessProvider } from "../components/dynamic-provider";
 import type { DockerHost } from "./docker";
 import { LocalFileSet } from "./local-files";
 import { installFile, installFileFunction, remoteScript, shellQuote, sudoFor, type SshConnection } from "./remote";
@@ -35,6 +35,8 @@ export interface HostFileSetArgs {
     ownedSuffix: string;
     /** SSH to the host (prod); absent when the engine is local (the lab). */
     ssh?: { user: string; privateKey: pulumi.Output<string> };
+    /** The program's in-process provider, for the local write (no `ssh`). */
+    inProcess: InProcessProvider;
     after?: pulumi.Resource[];
 }
 
@@ -59,11 +61,10 @@ export class HostFileSet extends pulumi.ComponentResource {
                 { parent: this, dependsOn: args.after },
             );
         } else {
-            const provider = new DynamicProvider(`${name}-dynamic`, { parent: this });
             new LocalFileSet(
                 `${name}-write`,
                 { directory: args.directory, files: args.files, ownedSuffix: args.ownedSuffix },
-                { parent: this, provider, dependsOn: args.after },
+                { parent: this, provider: args.inProcess(), dependsOn: args.after },
             );
         }
         this.registerOutputs({});

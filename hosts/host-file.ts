@@ -1,6 +1,6 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { DynamicProvider } from "../components/dynamic-provider";
+import type { InProcessProvider } from "../components/dynamic-provider";
 import type { DockerHost } from "./docker";
 import { LocalFile } from "./local-file";
 import { sha256, shellQuote, sudoFor } from "./remote";
@@ -14,6 +14,8 @@ export interface HostFileArgs {
     content: string;
     /** SSH to the host (prod); absent when the engine is local (the lab). */
     ssh?: { user: string; privateKey: pulumi.Output<string> };
+    /** The program's in-process provider, for the local write (no `ssh`). */
+    inProcess: InProcessProvider;
     after?: pulumi.Input<pulumi.Resource>[];
 }
 
@@ -70,13 +72,12 @@ export class HostFile extends pulumi.ComponentResource {
                 { parent: this, dependsOn: args.after, additionalSecretOutputs: ["stdout", "stderr"] },
             );
         } else {
-            const provider = new DynamicProvider(`${name}-dynamic`, { parent: this });
             new LocalFile(
                 `${name}-write`,
                 { path: this.path, staging: stagingPath(args.directory, args.fileName), content: args.content },
                 {
                     parent: this,
-                    provider,
+                    provider: args.inProcess(),
                     dependsOn: args.after,
                     aliases: [{ type: "pulumi-nodejs:dynamic/homelab:LocalWatchedFile" }],
                 },

@@ -5,7 +5,7 @@ import { authentikUrl, issuerUrl, oidcSecretKeys, oidcServices, retired, type Re
 import type { ServiceEntry } from "../../catalog/types";
 import { urlFor } from "../../catalog/urls";
 import type { DockerHost } from "../../hosts/docker";
-import { DynamicProvider } from "../dynamic-provider";
+import type { InProcessProvider } from "../dynamic-provider";
 import { HostFile } from "../../hosts/host-file";
 import { blueprintFileName, blueprintYaml, ssoBlueprint } from "./blueprint";
 import { LocalSecret } from "./local";
@@ -21,6 +21,8 @@ export interface SingleSignOnArgs {
      * an in-process resource instead of @pulumi/random.
      */
     inProcess: boolean;
+    /** The program's in-process provider (the secrets above, a blueprint written locally). */
+    inProcessProvider: InProcessProvider;
     /** The worker's blueprint directory on its host; absent when no worker is placed. */
     blueprint?: {
         host: DockerHost;
@@ -48,7 +50,7 @@ export class SingleSignOn extends pulumi.ComponentResource {
         const provided: Record<string, pulumi.Output<string>> = {};
         if (clients.length > 0) {
             const randomness = args.inProcess
-                ? new DynamicProvider(`${name}-dynamic`, { parent: this })
+                ? args.inProcessProvider()
                 : new random.Provider(`${name}-random`, {}, { parent: this });
             const authUrl = authentikUrl(catalog, settings) ?? "";
             for (const { entry, client } of clients) {
@@ -80,7 +82,12 @@ export class SingleSignOn extends pulumi.ComponentResource {
         if (args.blueprint !== undefined) {
             new HostFile(
                 `${name}-blueprint`,
-                { ...args.blueprint, fileName: blueprintFileName, content: this.blueprint },
+                {
+                    ...args.blueprint,
+                    fileName: blueprintFileName,
+                    content: this.blueprint,
+                    inProcess: args.inProcessProvider,
+                },
                 { parent: this, aliases: [{ type: "homelab:sso:BlueprintFile" }] },
             );
         }

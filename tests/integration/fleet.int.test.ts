@@ -303,7 +303,8 @@ test("an up killed mid-run across hosts recovers, and leaves no process of the k
         child.stdout.on("data", (chunk: Buffer) => {
             output += chunk.toString();
             const replaced = output.match(/docker:index:Container \S+ (deleted original|created replacement)/g) ?? [];
-            if (replaced.length >= 3 && child.pid !== undefined && child.signalCode === null) {
+            // Once: output still arriving after the kill must not take a second, emptier snapshot.
+            if (replaced.length >= 3 && child.pid !== undefined && started.length === 0) {
                 started = descendants(child.pid);
                 child.kill("SIGKILL");
             }

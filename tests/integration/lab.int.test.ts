@@ -405,7 +405,8 @@ test("an up killed mid-run recovers with refresh + up, losing nothing", async ()
             output += chunk.toString();
             // Kill it once it is in the middle of replacing containers (some old ones already deleted).
             const replaced = output.match(/docker:index:Container \S+ (deleted original|created replacement)/g) ?? [];
-            if (replaced.length >= 3 && child.pid !== undefined && child.signalCode === null) {
+            // Once: output still arriving after the kill must not take a second, emptier snapshot.
+            if (replaced.length >= 3 && child.pid !== undefined && started.length === 0) {
                 started = descendants(child.pid);
                 child.kill("SIGKILL");
             }
