@@ -1,5 +1,5 @@
 import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -162,4 +162,64 @@ export function stillRunning(processes: readonly ProcessInfo[]): ProcessInfo[] {
             return false;
         }
     });
+}
+
+export interface KilledRun {
+    /** Every process below the killed `pulumi up` when it was killed. */
+    started: ProcessInfo[];
+    /** Of those, the project's own language host. */
+    languageHost: ProcessInfo[];
+    /** What was still running after the language host had had its time to exit. */
+    outlived: ProcessInfo[];
+}
+
+/**
+ * Runs `pulumi up` on the stack and SIGKILLs it once three containers are being replaced, then
+ * gives the project's language host 15 s to notice its engine is gone and exit, kills what
+ * outlives it (upstream plugins run in process groups of their own), and runs the documented
+ * recovery (scripts/recover.ts).
+ */
+export async function killUpMidRun(stack: Stack, project: string): Promise<KilledRun> {
+    const env = { ...process.env, ...stack.workspace.envVars };
+    const child = spawn("pulumi", ["up", "--yes", "--skip-preview", "--stack", stack.name, "--non-interactive"], {
+        cwd: project,
+        env,
+    });
+    let output = "";
+    let started: ProcessInfo[] = [];
+    await new Promise<void>((resolve) => {
+        child.stdout.on("data", (chunk: Buffer) => {
+            output += chunk.toString();
+            const replaced = output.match(/docker:index:Container \S+ (deleted original|created replacement)/g) ?? [];
+            // Once: output still arriving after the kill must not take a second, emptier snapshot.
+            if (replaced.length >= 3 && child.pid !== undefined && started.length === 0) {
+                started = descendants(child.pid);
+                child.kill("SIGKILL");
+            }
+        });
+        child.on("exit", () => {
+            resolve();
+        });
+    });
+    if (child.signalCode !== "SIGKILL") throw new Error(`pulumi up ended before it was killed:\n${output}`);
+    const languageHost = started.filter((info) => info.command.includes("pulumi-language-nodejs"));
+    const deadline = Date.now() + 15_000;
+    while (stillRunning(languageHost).length > 0 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    const outlived = stillRunning(started);
+    for (const info of outlived) {
+        try {
+            process.kill(info.pid, "SIGKILL");
+        } catch {
+            // exited meanwhile
+        }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    execFileSync("npx", ["ts-node", "--transpile-only", "scripts/recover.ts", "--stack", stack.name], {
+        cwd: project,
+        env,
+        stdio: "inherit",
+    });
+    return { started, languageHost, outlived };
 }

@@ -1,5 +1,5 @@
 import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
-import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { catalog } from "../../catalog";
@@ -7,15 +7,7 @@ import { imageRef, type ServiceEntry } from "../../catalog/types";
 import { standInEndpoint } from "../../components/offline";
 import { everyHost, hostNames, type HostName } from "../../topology";
 import { repoRoot, stackConfig } from "../helpers/program";
-import {
-    descendants,
-    EngineClient,
-    labSecretKeys,
-    labStack,
-    projectCopy,
-    stillRunning,
-    type ProcessInfo,
-} from "./engine";
+import { EngineClient, labSecretKeys, labStack, projectCopy, stillRunning, killUpMidRun } from "./engine";
 
 /**
  * Production's shape on one machine (offline-toolchain/fleet/): four hosts, each a network
@@ -293,49 +285,12 @@ test("an up killed mid-run across hosts recovers, and leaves no process of the k
     const kept = markers();
     // Every stand-in changes image: a long run across all four hosts to interrupt.
     await stack.setAllConfig(fleetConfig({}, standIn.v2));
-    const child = spawn("pulumi", ["up", "--yes", "--skip-preview", "--stack", "fleet", "--non-interactive"], {
-        cwd: project,
-        env: { ...process.env, ...stack.workspace.envVars },
-    });
-    let output = "";
-    let started: ProcessInfo[] = [];
-    await new Promise<void>((resolve) => {
-        child.stdout.on("data", (chunk: Buffer) => {
-            output += chunk.toString();
-            const replaced = output.match(/docker:index:Container \S+ (deleted original|created replacement)/g) ?? [];
-            // Once: output still arriving after the kill must not take a second, emptier snapshot.
-            if (replaced.length >= 3 && child.pid !== undefined && started.length === 0) {
-                started = descendants(child.pid);
-                child.kill("SIGKILL");
-            }
-        });
-        child.on("exit", () => {
-            resolve();
-        });
-    });
-    expect(child.signalCode).toBe("SIGKILL");
-    const languageHost = started.filter((process) => process.command.includes("pulumi-language-nodejs"));
-    expect(languageHost).toHaveLength(1);
-    const deadline = Date.now() + 15_000;
-    while (stillRunning(languageHost).length > 0 && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-    expect(stillRunning(languageHost)).toEqual([]);
-    for (const process of stillRunning(started)) {
-        try {
-            globalThis.process.kill(process.pid, "SIGKILL");
-        } catch {
-            // exited meanwhile
-        }
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    expect(stillRunning(started)).toEqual([]);
+    const killed = await killUpMidRun(stack, project);
+    // The project's own language host exits with its engine; nothing of the killed run is left.
+    expect(killed.languageHost).toHaveLength(1);
+    expect(killed.outlived.filter((info) => info.command.includes("pulumi-language-nodejs"))).toEqual([]);
+    expect(stillRunning(killed.started)).toEqual([]);
 
-    execFileSync("npx", ["ts-node", "--transpile-only", "scripts/recover.ts", "--stack", "fleet"], {
-        cwd: project,
-        env: { ...process.env, ...stack.workspace.envVars },
-        stdio: "inherit",
-    });
     await convergesToNothing();
     const byHost = containersByHost();
     for (const name of hostNames) {

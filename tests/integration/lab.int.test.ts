@@ -1,5 +1,5 @@
 import { type EngineEvent, type Stack } from "@pulumi/pulumi/automation";
-import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -9,15 +9,7 @@ import { imageRef, type ServiceEntry } from "../../catalog/types";
 import { everyHost } from "../../topology";
 import { standInEndpoint } from "../../components/offline";
 import { stackSettings } from "../helpers/program";
-import {
-    descendants,
-    labSecretKeys,
-    labStack,
-    projectCopy,
-    stillRunning,
-    TestEngine,
-    type ProcessInfo,
-} from "./engine";
+import { labSecretKeys, labStack, projectCopy, stillRunning, TestEngine, killUpMidRun } from "./engine";
 
 /**
  * The lab stack converged by the real Pulumi engine and Docker provider on a Docker engine this
@@ -394,55 +386,12 @@ test("changing Gluetun's image replaces Gluetun and the containers in its namesp
 test("an up killed mid-run recovers with refresh + up, losing nothing", async () => {
     // Every container changes image: a long run to interrupt.
     await stack.setAllConfig(labConfig({ standInImage: standIn.v2 }));
-    const child = spawn("pulumi", ["up", "--yes", "--skip-preview", "--stack", "lab", "--non-interactive"], {
-        cwd: project,
-        env: { ...process.env, ...stack.workspace.envVars },
-    });
-    let output = "";
-    let started: ProcessInfo[] = [];
-    await new Promise<void>((resolve) => {
-        child.stdout.on("data", (chunk: Buffer) => {
-            output += chunk.toString();
-            // Kill it once it is in the middle of replacing containers (some old ones already deleted).
-            const replaced = output.match(/docker:index:Container \S+ (deleted original|created replacement)/g) ?? [];
-            // Once: output still arriving after the kill must not take a second, emptier snapshot.
-            if (replaced.length >= 3 && child.pid !== undefined && started.length === 0) {
-                started = descendants(child.pid);
-                child.kill("SIGKILL");
-            }
-        });
-        child.on("exit", () => {
-            resolve();
-        });
-    });
-    expect(child.signalCode).toBe("SIGKILL");
+    const killed = await killUpMidRun(stack, project);
+    // The project's own language host exits with its engine; nothing of the killed run is left.
+    expect(killed.languageHost).toHaveLength(1);
+    expect(killed.outlived.filter((info) => info.command.includes("pulumi-language-nodejs"))).toEqual([]);
+    expect(stillRunning(killed.started)).toEqual([]);
 
-    // Every plugin runs in its own process group and outlives a killed engine. The project's own
-    // language host notices and exits with its Node.js program; the providers are killed here.
-    const languageHost = started.filter((process) => process.command.includes("pulumi-language-nodejs"));
-    expect(languageHost).toHaveLength(1);
-    const deadline = Date.now() + 15_000;
-    while (stillRunning(languageHost).length > 0 && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-    expect(stillRunning(languageHost)).toEqual([]);
-    for (const process of stillRunning(started)) {
-        try {
-            globalThis.process.kill(process.pid, "SIGKILL");
-        } catch {
-            // exited meanwhile
-        }
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    expect(stillRunning(started)).toEqual([]);
-
-    // The documented recovery (scripts/recover.ts): cancel the dead run's lock, adopt or clear what
-    // it left pending, then up.
-    execFileSync("npx", ["ts-node", "--transpile-only", "scripts/recover.ts", "--stack", "lab"], {
-        cwd: project,
-        env: { ...process.env, ...stack.workspace.envVars },
-        stdio: "inherit",
-    });
     const result = await stack.up({ onOutput: () => undefined });
     expect(result.summary.result).toBe("succeeded");
     const v2 = engine.docker("image", "inspect", "--format", "{{.Id}}", standIn.v2);
