@@ -107,7 +107,9 @@ WantedBy=remote-fs.target
 /** Packages, the service identity, the deploy user's Docker access and the stack directories. */
 export function baseScript(hostName: string, deployUser: string, settings: Settings): string {
     const { uid, gid } = settings.identity;
-    const dirs = [settings.storage.stacks, settings.storage.appdata].map(shellQuote).join(" ");
+    // The host's own appdata root where it overrides the stack's (as its containers mount it).
+    const appdata = settings.hosts[hostName]?.storage?.appdata ?? settings.storage.appdata;
+    const dirs = [settings.storage.stacks, appdata].map(shellQuote).join(" ");
     return `#!/bin/bash
 # Bootstrap of ${hostName}: packages, the service identity ${uid}:${gid}, Docker access, stack directories.
 # ${generated}

@@ -808,3 +808,12 @@ esac`;
         expect(result.log.at(-1)).toBe("curl -fsS -m 10 --retry 5 -o /dev/null https://hc.example/z/1");
     });
 });
+
+test("a VM that keeps its appdata elsewhere gets that directory from its bootstrap", () => {
+    const hosts = JSON.parse(JSON.stringify(settings.hosts)) as typeof settings.hosts;
+    const vm = hosts["auth-prod-01"];
+    if (vm === undefined) throw new Error("auth-prod-01 is not in Pulumi.prod.yaml");
+    hosts["auth-prod-01"] = { ...vm, storage: { appdata: "/srv/appdata" } };
+    const script = baseScript("auth-prod-01", "deploy", { ...settings, hosts });
+    expect(script).toContain("install -d -o 2000 -g 2000 -m 0755 '/opt/stacks' '/srv/appdata'");
+});
