@@ -34,7 +34,7 @@ describe.each(["prod", "lab"] as const)("%s", (stack) => {
         }
     });
 
-    test("no resource has a per-instance type token", () => {
+    test("the stacks share one type token (none of their own)", () => {
         const homelabTypes = new Set(
             load(stack)
                 .resources.map((resource) => resource.type)
