@@ -19,28 +19,35 @@ import { HostFileSet } from "./hosts/file-set";
 import { HostFile } from "./hosts/host-file";
 import { DockerHosts, type DockerHost } from "./hosts/docker";
 import { Machines } from "./hosts/machines";
+import { K3sCluster } from "./hosts/k3s";
+import { traefikCrdsUrl } from "./hosts/k3s-scripts";
+import { clusterSettings, dockerSettings } from "./catalog/targets";
+import { ClusterServices } from "./components/kubernetes";
 import { checkInput } from "./input";
 
 // Everything that can be wrong with the input fails here, before any resource is registered.
 const settings = loadSettings();
 const { services, ssh, secretRequests } = checkInput(settings, catalog);
 const secrets = loadSecrets(secretRequests);
+// What the Docker side sees: a cluster-only stack (the sandbox) has no Docker host.
+const onDocker = dockerSettings(settings);
 
-// Remote commands exist only where hosts are reached over SSH (prod); the lab needs no command plugin.
+// Remote commands exist only where Docker hosts are reached over SSH (prod); the lab needs no command plugin.
 const commands = ssh.secretRequests.length > 0 ? new command.Provider("command", {}) : undefined;
 // Every in-process resource (the lab's directories, watched files and generated secrets) goes
 // through one provider: the engine starts each provider resource as a process of its own.
 const inProcess = inProcessProvider("in-process");
-const machines = new Machines("machines", { settings, secrets }, { provider: commands });
-const fleet = new DockerHosts("hosts", { settings, dependsOn: machines.dockerDependencies });
+const machines = new Machines("machines", { settings: onDocker, secrets }, { provider: commands });
+const fleet = new DockerHosts("hosts", { settings: onDocker, dependsOn: machines.dockerDependencies });
 const edge = new Edge("edge", { settings, secrets, services, roles });
 
 // Containers start only once their host is bootstrapped and their directories have their owners.
-const containers = containerSpecs(services, settings);
+// Services whose target is k3s get no container: the cluster runs them (below).
+const containers = containerSpecs(services, onDocker).filter((spec) => spec.target === "docker");
 const readiness = hostReadiness({
     hosts: fleet.hosts,
     containers,
-    settings,
+    settings: onDocker,
     machines: machines.readiness,
     sshFor: (host) => ssh.forHost(host.endpoint, secrets),
     inProcess,
@@ -80,9 +87,12 @@ const sso = new SingleSignOn(
 );
 
 for (const stack of stackNames) {
+    const members = containers.filter((spec) => spec.entry.stack === stack);
+    // A stack with nothing on Docker (all of it on k3s, or a cluster-only stack) has no component.
+    if (members.length === 0) continue;
     new ServiceStack(stack, {
         stack,
-        containers: containers.filter((spec) => spec.entry.stack === stack),
+        containers: members,
         hosts: fleet.hosts,
         protectStateful: settings.protectStateful,
         secrets: { ...secrets, ...edge.providedSecrets, ...sso.providedSecrets },
@@ -120,7 +130,37 @@ if (monitors) {
     );
 }
 
+// The k3s cluster and the services on it (Phase 6): only where homelab:targets puts services there.
+// The cluster gets its own Traefik (the ingress's catalog entry) once any routed service is on it.
+const onCluster = clusterSettings(services, settings);
+const workloads = containerSpecs(services, onCluster).filter((spec) => spec.target === "k3s");
+if (settings.cluster !== undefined && workloads.length > 0) {
+    // Traefik's CRDs are versioned with the catalog's Traefik, whether or not Traefik itself has moved.
+    const ingress = catalog.find((entry) => entry.name === roles.ingress);
+    if (ingress === undefined)
+        throw new Error(`k3s: the catalog has no ${roles.ingress} entry for the cluster's ingress`);
+    const cluster = new K3sCluster("k3s", {
+        cluster: settings.cluster,
+        secrets,
+        traefikCrds: traefikCrdsUrl(ingress.image.tag),
+        vms: machines.clusterVms,
+    });
+    new ClusterServices(
+        "k3s-services",
+        {
+            specs: workloads,
+            settings: onCluster,
+            secrets: { ...secrets, ...edge.providedSecrets, ...sso.providedSecrets },
+            namespace: settings.cluster.namespace,
+            awaitWorkloads: settings.cluster.awaitWorkloads,
+            roles,
+            blueprint: workloads.some((spec) => spec.name === roles.blueprintReader) ? sso.blueprint : undefined,
+        },
+        { providers: [cluster.provider] },
+    );
+}
+
 export const urls = serviceUrls(services, settings);
-export const hosts = hostSummary(services, settings);
+export const hosts = hostSummary(services, onDocker);
 export const externalUrls = edge.externalUrls;
 export const tunnelId = edge.tunnelId;

@@ -1,16 +1,19 @@
 import { catalogSecretRequests } from "./catalog/secrets";
 import type { ServiceEntry } from "./catalog/types";
+import { ssoProvidedSecretKeys } from "./catalog/sso";
+import { deployedServices, dockerSettings } from "./catalog/targets";
 import { assertCatalog } from "./catalog/validate";
 import { ConfigError } from "./config/errors";
 import type { SecretRequest } from "./config/load";
 import type { Settings } from "./config/schema";
 import { edgeProblems, edgeProvidedSecrets, edgeSecretRequests } from "./components/edge";
+import { clusterProblems, clusterSecretRequests } from "./hosts/k3s-config";
 import { machineProblems, machineSecretRequests } from "./hosts/machines";
 import { sshAccess, type SshAccess } from "./hosts/ssh";
 
 /** The program's input once everything that can be wrong with it has been checked. */
 export interface CheckedInput {
-    /** The enabled catalog entries. */
+    /** The enabled catalog entries this stack deploys (on Docker or on k3s). */
     services: ServiceEntry[];
     ssh: SshAccess;
     /** Every secret the stack needs, with who needs it. */
@@ -24,18 +27,27 @@ export interface CheckedInput {
  */
 export function checkInput(settings: Settings, catalog: readonly ServiceEntry[]): CheckedInput {
     assertCatalog(catalog, settings);
-    const services = catalog.filter((entry) => entry.enabled !== false);
-    const problems = [...edgeProblems(settings, services), ...machineProblems(settings, services)];
+    const services = deployedServices(catalog, settings);
+    const problems = [
+        ...edgeProblems(settings, services),
+        ...machineProblems(settings, services),
+        ...clusterProblems(settings),
+    ];
     if (problems.length > 0) throw new ConfigError(problems);
-    const ssh = sshAccess(settings);
+    const ssh = sshAccess(dockerSettings(settings));
     return {
         services,
         ssh,
         secretRequests: [
-            ...catalogSecretRequests(services, settings, edgeProvidedSecrets(settings)),
+            // The OIDC client secrets come from SingleSignOn, which builds them for the whole catalog.
+            ...catalogSecretRequests(services, settings, [
+                ...edgeProvidedSecrets(settings),
+                ...ssoProvidedSecretKeys(catalog),
+            ]),
             ...ssh.secretRequests,
             ...edgeSecretRequests(settings),
             ...machineSecretRequests(settings),
+            ...clusterSecretRequests(settings),
         ],
     };
 }

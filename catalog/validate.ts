@@ -1,6 +1,7 @@
 import { ConfigError, show } from "../config/errors";
 import type { Settings } from "../config/schema";
 import { retired, ssoProblems } from "./sso";
+import { clusterOnly, targetOf, targetProblems } from "./targets";
 import { dataMountFor, stackNames, type ServiceEntry } from "./types";
 import { everyHost, hostNames } from "../topology";
 
@@ -37,12 +38,14 @@ export function catalogProblems(entries: readonly ServiceEntry[], settings: Sett
         );
     }
 
+    // A cluster-only stack (the sandbox) deploys only its k3s services.
+    const onDocker = (entry: ServiceEntry) => targetOf(entry, settings) === "docker" && !clusterOnly(settings);
     for (const entry of enabled) {
         const where = `catalog: ${entry.name}`;
         if (!(stackNames as readonly string[]).includes(entry.stack)) {
             problems.push(`${where}.stack: ${show(entry.stack)} is not a stack; allowed: ${stackNames.join(", ")}`);
         }
-        if (entry.host !== everyHost && !configuredHosts.includes(entry.host)) {
+        if (onDocker(entry) && entry.host !== everyHost && !configuredHosts.includes(entry.host)) {
             problems.push(
                 `${where}.host: ${show(entry.host)} is not a host in homelab:hosts; allowed: ${[...configuredHosts, everyHost].join(", ")}`,
             );
@@ -87,7 +90,7 @@ export function catalogProblems(entries: readonly ServiceEntry[], settings: Sett
                 );
             }
         }
-        for (const device of entry.devices ?? []) {
+        for (const device of onDocker(entry) ? (entry.devices ?? []) : []) {
             for (const host of hostsOf(entry, configuredHosts)) {
                 const available = settings.hosts[host]?.devices ?? [];
                 if (!device.optional && !available.includes(device.path)) {
@@ -98,7 +101,7 @@ export function catalogProblems(entries: readonly ServiceEntry[], settings: Sett
             }
         }
     }
-    return [...problems, ...ssoProblems(entries, retired)];
+    return [...problems, ...ssoProblems(entries, retired), ...targetProblems(entries, settings)];
 }
 
 function hostsOf(entry: ServiceEntry, configuredHosts: readonly string[]): string[] {

@@ -1,5 +1,6 @@
 import type { HostSettings, Settings } from "../config/schema";
 import { resolve, type ServiceEntry } from "../catalog/types";
+import { targetOf, type Target } from "../catalog/targets";
 import { edgeHost, everyHost, hostNames, type HostName } from "../topology";
 import { dockerEndpoint, proxyNetworkName } from "../hosts/endpoint";
 import { runtimeImage } from "./offline";
@@ -26,6 +27,9 @@ export interface ContainerSpec {
     /** The container's name on its engine. */
     name: string;
     entry: ServiceEntry;
+    /** Where it runs: a container on `host`'s engine, or a workload on the k3s cluster. */
+    target: Target;
+    /** The catalog's host (on k3s: where it ran on Docker; the cluster schedules it). */
     host: HostName;
     hostSettings: HostSettings;
     /** The Docker endpoint of the host: placements on one engine share it. */
@@ -77,16 +81,39 @@ export const logOptions: Readonly<Record<string, string>> = { "max-size": "10m",
 /** The network a stack's databases share with their apps only; one per stack and engine. */
 export const internalNetworkName = (stack: string): string => `${stack}-internal`;
 
-/** One catalog entry on one host (an every-host entry is placed once per Docker engine). */
+/** One catalog entry on one host (an every-host entry is placed once per Docker engine), or on the cluster. */
 export interface Placement {
     resourceName: string;
     entry: ServiceEntry;
+    target: Target;
     host: HostName;
     hostSettings: HostSettings;
     endpoint: string;
 }
 
-/** Where each entry runs, in the given order; entries on hosts the stack does not configure are left out. */
+/** The endpoint every k3s placement shares: one cluster, whatever the catalog's host. */
+export const clusterEndpoint = "k3s://cluster";
+
+/**
+ * The host settings a k3s workload is resolved with: the stack-wide storage paths, no devices, no
+ * host networking, and the cluster's ingress address (`homelab:cluster`'s first node).
+ */
+export function clusterHostSettings(settings: Settings): HostSettings {
+    return {
+        address: settings.cluster?.nodes[0]?.address ?? "127.0.0.1",
+        dockerHost: clusterEndpoint,
+        devices: [],
+        scratch: "/tmp/homelab",
+        hostNetwork: false,
+        healthcheckStartInterval: true,
+        createDataDirectories: false,
+    };
+}
+
+/**
+ * Where each entry runs, in the given order: Docker entries on their host (entries on hosts the
+ * stack does not configure are left out), k3s entries once on the cluster.
+ */
 export function placements(entries: readonly ServiceEntry[], settings: Settings): Placement[] {
     const configured = hostNames.flatMap((name) => {
         const hostSettings = settings.hosts[name];
@@ -97,11 +124,18 @@ export function placements(entries: readonly ServiceEntry[], settings: Settings)
         (host, i) => configured.findIndex((other) => other.endpoint === host.endpoint) === i,
     );
     return entries.flatMap((entry): Placement[] => {
+        const target = targetOf(entry, settings);
+        if (target === "k3s") {
+            // Validation keeps every-host entries (the Beszel agent) off the cluster.
+            const host = entry.host === everyHost ? edgeHost : entry.host;
+            const hostSettings = clusterHostSettings(settings);
+            return [{ resourceName: entry.name, entry, target, host, hostSettings, endpoint: clusterEndpoint }];
+        }
         if (entry.host !== everyHost) {
             const host = configured.find((candidate) => candidate.host === entry.host);
-            return host ? [{ resourceName: entry.name, entry, ...host }] : [];
+            return host ? [{ resourceName: entry.name, entry, target, ...host }] : [];
         }
-        return firstPerEngine.map((host) => ({ resourceName: `${entry.name}-${host.host}`, entry, ...host }));
+        return firstPerEngine.map((host) => ({ resourceName: `${entry.name}-${host.host}`, entry, target, ...host }));
     });
 }
 
@@ -138,7 +172,8 @@ export function containerSpecs(entries: readonly ServiceEntry[], settings: Setti
     return placements(inStartOrder(entries), settings).map((placement) =>
         containerSpec(placement, settings, {
             waitHealthy: waitedFor.has(placement.entry.name),
-            offEdge: placement.endpoint !== edgeEndpoint,
+            // On the cluster the Service, not a host port, is how the ingress reaches a workload.
+            offEdge: placement.target === "docker" && placement.endpoint !== edgeEndpoint,
         }),
     );
 }
@@ -164,6 +199,7 @@ function containerSpec(
         resourceName: placement.resourceName,
         name: entry.name,
         entry,
+        target: placement.target,
         host: placement.host,
         hostSettings,
         endpoint: placement.endpoint,
@@ -177,7 +213,11 @@ function containerSpec(
             : networking.mode === "namespace"
               ? { mode: "namespace", of: networking.of }
               : { mode: "bridge", networks: bridgeNetworks(entry) },
-        labels: { ...ownershipLabels(entry, placement.host), ...traefikLabels(entry, settings, placement.host) },
+        // On the cluster an IngressRoute routes it, never Docker labels.
+        labels:
+            placement.target === "docker"
+                ? { ...ownershipLabels(entry, placement.host), ...traefikLabels(entry, settings, placement.host) }
+                : ownershipLabels(entry, placement.host),
         ports: published.map((port) => ({
             internal: port.port,
             external: port.hostPort ?? port.port,

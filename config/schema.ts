@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { cloudflareSchema } from "./cloudflare";
 import { backupsSchema, proxmoxSchema, vmSchema } from "./proxmox";
+import { targetNames } from "../catalog/targets";
 
 /**
  * The non-secret part of a stack's config (`homelab:*` keys in Pulumi.<stack>.yaml).
@@ -103,6 +104,53 @@ const adguardSchema = z.strictObject({
     syncCron: z.string().regex(/^(\S+\s+){4}\S+$/, { error: 'a 5-field cron expression such as "*/10 * * * *"' }),
 });
 
+/** k3s releases as INSTALL_K3S_VERSION takes them: v<major>.<minor>.<patch>+k3s<n>, never a channel. */
+export const k3sVersionPattern = /^v1\.\d+\.\d+\+k3s\d+$/;
+
+const clusterNodeSchema = z.strictObject({
+    /** The node's name: the VM's name and the guest's hostname. */
+    name: z.string().regex(hostnameLabel, { error: "a lower-case host name such as k3s-01" }),
+    address: z.ipv4({ error: "an IPv4 address such as 192.168.30.21" }),
+    /** The Proxmox VM this node is; absent for a machine that exists already. */
+    vm: vmSchema.optional(),
+});
+
+/**
+ * The k3s cluster (Phase 6): server nodes installed over SSH by the program (one for the sandbox,
+ * three for embedded etcd HA), or an API server that exists already (`kubeconfigPath`: no VMs, no
+ * install). Rules across keys (node count, version with nodes) are in hosts/k3s-config.ts.
+ */
+export const clusterSchema = z.strictObject({
+    nodes: z.array(clusterNodeSchema).default([]),
+    /** INSTALL_K3S_VERSION, pinned (e.g. v1.33.5+k3s1). */
+    k3sVersion: z
+        .string()
+        .regex(k3sVersionPattern, { error: "a pinned k3s release such as v1.33.5+k3s1 (no channel, no latest)" })
+        .optional(),
+    /** The user the program reaches the nodes as over SSH (cloud-init creates it on a VM). */
+    deployUser: z
+        .string()
+        .regex(/^[a-z_][a-z0-9_-]{0,31}$/, { error: "a Linux user name such as deploy" })
+        .default("deploy"),
+    /** The namespace every workload of the homelab goes into. */
+    namespace: z
+        .string()
+        .regex(hostnameLabel, { error: "a Kubernetes namespace name such as homelab" })
+        .default("homelab"),
+    /**
+     * The stack deploys only its services on k3s (the sandbox): no Docker container, no Docker
+     * provider, nothing on any Docker host; homelab:hosts then only says where the NAS serves NFS.
+     */
+    only: z.boolean().default(false),
+    /** Wait for workloads to become ready; false only where no pod can run (the offline API-server test). */
+    awaitWorkloads: z.boolean().default(true),
+    /** The kubeconfig of an API server that exists already; its content is read as a secret. */
+    kubeconfigPath: z
+        .string()
+        .regex(/^\/[^\0]*$/, { error: "an absolute path to a kubeconfig file" })
+        .optional(),
+});
+
 export const settingsSchema = z.strictObject({
     domain: domainSchema,
     timezone: z.string().refine((tz) => Intl.supportedValuesOf("timeZone").includes(tz) || tz === "UTC", {
@@ -142,8 +190,16 @@ export const settingsSchema = z.strictObject({
     cloudflare: cloudflareSchema.optional(),
     proxmox: proxmoxSchema.optional(),
     backups: backupsSchema.optional(),
+    /**
+     * Where services run when not on Docker: service name → `k3s` (catalog/targets.ts says which
+     * may). Every service absent here runs on Docker, so a stack without this key moves nothing.
+     */
+    targets: z.record(z.string(), z.enum(targetNames, { error: targetNames.join(" or ") })).default({}),
+    cluster: clusterSchema.optional(),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
 export type HostSettings = z.infer<typeof hostSchema>;
+export type ClusterSettings = z.infer<typeof clusterSchema>;
+export type ClusterNode = z.infer<typeof clusterNodeSchema>;
 export type CertificateMode = (typeof certificateModes)[number];

@@ -9,6 +9,7 @@ import { appdataBackupPlan, plexBackupPlan, snapshotPlan } from "./backups/scrip
 import { HostBootstrap } from "./bootstrap";
 import { dockerEndpoint } from "./endpoint";
 import { machineConfigProblems, vmHosts } from "./problems";
+import { clusterVms } from "./k3s-config";
 import { ProxmoxVms } from "./proxmox";
 import type { SshConnection } from "./remote";
 import { sshAccess } from "./ssh";
@@ -36,8 +37,9 @@ export function machineProblems(settings: Settings, entries?: readonly ServiceEn
 export function machineSecretRequests(settings: Settings): SecretRequest[] {
     const vms = vmHosts(settings);
     const requests: SecretRequest[] = [];
-    if (vms.length > 0 && settings.proxmox !== undefined) {
-        requests.push({ key: proxmoxTokenSecret, usedBy: [`Proxmox VMs (${vms.map((v) => v.name).join(", ")})`] });
+    const machines = [...vms, ...clusterVms(settings)];
+    if (machines.length > 0 && settings.proxmox !== undefined) {
+        requests.push({ key: proxmoxTokenSecret, usedBy: [`Proxmox VMs (${machines.map((v) => v.name).join(", ")})`] });
     }
     if (settings.backups?.appdata) {
         for (const { name } of vms) {
@@ -67,6 +69,8 @@ export class Machines extends pulumi.ComponentResource {
     public readonly dockerDependencies: Partial<Record<HostName, pulumi.Resource[]>> = {};
     /** What a host's containers must wait for (its bootstrap). */
     public readonly readiness: Partial<Record<HostName, pulumi.Resource[]>> = {};
+    /** The k3s server VMs by node name (homelab:cluster.nodes with a vm). */
+    public readonly clusterVms: Readonly<Record<string, pulumi.Resource>> = {};
 
     constructor(name: string, args: MachinesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("homelab:hosts:Machines", name, {}, opts);
@@ -81,8 +85,13 @@ export class Machines extends pulumi.ComponentResource {
         };
 
         const vms = vmHosts(settings);
+        const k3sVms = clusterVms(settings).map(({ name: node, address, deployUser, vm }) => ({
+            name: node,
+            host: { address, deployUser },
+            vm,
+        }));
         const config = settings.proxmox;
-        if (vms.length > 0 && config !== undefined) {
+        if (vms.length + k3sVms.length > 0 && config !== undefined) {
             const provider = new proxmox.Provider(
                 `${name}-proxmox`,
                 {
@@ -94,9 +103,10 @@ export class Machines extends pulumi.ComponentResource {
             );
             const machines = new ProxmoxVms(
                 `${name}-vms`,
-                { settings, proxmox: config, vms },
+                { settings, proxmox: config, vms, ...(k3sVms.length > 0 ? { clusterVms: k3sVms } : {}) },
                 { parent: this, providers: [provider] },
             );
+            this.clusterVms = machines.clusterVms;
             for (const vmHost of vms) {
                 const vm = machines.vms[vmHost.name];
                 const bootstrap = new HostBootstrap(

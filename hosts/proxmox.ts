@@ -17,6 +17,14 @@ export interface VmHost {
     vm: VmSettings;
 }
 
+/** Any VM of the homelab: a Docker host, or a k3s server node (`role: "k3s"`). */
+export interface VmMachine {
+    name: string;
+    host: Pick<HostSettings, "address" | "deployUser">;
+    vm: VmSettings;
+    role?: "docker" | "k3s";
+}
+
 /** Import id of a VmLegacy: `<node>/<vmid>` (`pulumi import proxmoxve:index/vmLegacy:VmLegacy <name> <node>/<vmid>`). */
 export const vmImportId = (vm: VmSettings): string => `${vm.node}/${vm.vmId}`;
 
@@ -28,7 +36,7 @@ function prefixLength(subnet: string): string {
 
 /** The VM's arguments; `imageFileId` is the downloaded cloud image on its node, if it boots from one. */
 export function vmArgs(
-    { name, host, vm }: VmHost,
+    { name, host, vm, role = "docker" }: VmMachine,
     settings: Settings,
     imageFileId?: pulumi.Input<string>,
 ): proxmox.VmLegacyArgs {
@@ -38,9 +46,12 @@ export function vmArgs(
         vmId: vm.vmId,
         // Also the guest's hostname: Proxmox's cloud-init user data sets hostname from the VM name.
         name,
-        description: `${name}: Docker host of the homelab. Managed by Pulumi (homelab, hosts/proxmox.ts).`,
+        description:
+            role === "docker"
+                ? `${name}: Docker host of the homelab. Managed by Pulumi (homelab, hosts/proxmox.ts).`
+                : `${name}: k3s server of the homelab. Managed by Pulumi (homelab, hosts/k3s.ts).`,
         // Proxmox sorts tags; an unsorted list would diff on every preview.
-        tags: ["docker", "homelab"],
+        tags: role === "docker" ? ["docker", "homelab"] : ["homelab", "k3s"],
         onBoot: true,
         started: true,
         // A production VM is never rebooted by a deploy: a change that needs one fails or waits for a manual reboot.
@@ -122,18 +133,23 @@ export interface ProxmoxVmsArgs {
     settings: Settings;
     proxmox: ProxmoxSettings;
     vms: readonly VmHost[];
+    /** The k3s server VMs (homelab:cluster.nodes with a vm), in the same images and backup job. */
+    clusterVms?: readonly VmMachine[];
 }
 
 /** The VMs, the cloud images they boot from and the Tier 0 backup job, on one explicit Proxmox provider. */
 export class ProxmoxVms extends pulumi.ComponentResource {
     public readonly vms: Partial<Record<HostName, proxmox.VmLegacy>> = {};
+    /** The k3s server VMs by node name. */
+    public readonly clusterVms: Record<string, proxmox.VmLegacy> = {};
 
     constructor(name: string, args: ProxmoxVmsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("homelab:hosts:ProxmoxVms", name, {}, opts);
         const { settings, proxmox: config } = args;
 
+        const clusterVms = args.clusterVms ?? [];
         const images = new Map<string, proxmox.download.File>();
-        for (const { vm } of args.vms) {
+        for (const { vm } of [...args.vms, ...clusterVms]) {
             if (vm.image === undefined) continue;
             const key = imageResourceKey(vm.image, vm.node);
             const image = config.images[vm.image];
@@ -168,15 +184,26 @@ export class ProxmoxVms extends pulumi.ComponentResource {
             );
         }
 
+        for (const machine of clusterVms) {
+            const { vm } = machine;
+            const image = vm.image === undefined ? undefined : images.get(imageResourceKey(vm.image, vm.node));
+            this.clusterVms[machine.name] = new proxmox.VmLegacy(
+                `${name}-${machine.name}`,
+                vmArgs({ ...machine, role: "k3s" }, settings, image?.id),
+                { parent: this, ...vmOptions(vm, settings) },
+            );
+        }
+
         const backup = settings.backups?.vms;
-        if (backup !== undefined && args.vms.length > 0) {
+        const all = [...args.vms, ...clusterVms];
+        if (backup !== undefined && all.length > 0) {
             new proxmox.backup.Job(
                 `${name}-backup`,
                 vmBackupJobArgs(
                     backup,
-                    args.vms.map(({ vm }) => vm.vmId),
+                    all.map(({ vm }) => vm.vmId),
                 ),
-                { parent: this, dependsOn: Object.values(this.vms) },
+                { parent: this, dependsOn: [...Object.values(this.vms), ...Object.values(this.clusterVms)] },
             );
         }
         this.registerOutputs({});

@@ -11,6 +11,28 @@ import { DynamicProvider } from "../dynamic-provider";
 import { AdguardRewrite } from "./adguard/provider";
 import { connectorToken } from "./token";
 import { externalHosts, externalProblems, externalUrls, tunnelIngress } from "./tunnel";
+import { targetOf } from "../../catalog/targets";
+import { hostnameFor } from "../../catalog/urls";
+import { clusterIngressAddress } from "../../hosts/k3s-config";
+
+/**
+ * The split-horizon answers for services on k3s: their exact hostname → the cluster's ingress.
+ * AdGuard Home prefers an exact rewrite to the wildcard one, so every other name still answers
+ * with Traefik on the edge host.
+ */
+export function clusterRewrites(
+    services: readonly ServiceEntry[],
+    settings: Settings,
+): { service: string; domain: string; answer: string }[] {
+    const answer = clusterIngressAddress(settings);
+    if (answer === undefined) return [];
+    return services.flatMap((entry) => {
+        const domain = hostnameFor(entry, settings);
+        return domain !== undefined && targetOf(entry, settings) === "k3s"
+            ? [{ service: entry.name, domain, answer }]
+            : [];
+    });
+}
 
 /** Problems with the edge config (zone, external hostnames, certificates), checked before anything is registered. */
 export function edgeProblems(settings: Settings, services: readonly ServiceEntry[]): string[] {
@@ -153,6 +175,19 @@ export class Edge extends pulumi.ComponentResource {
             },
             { parent: this, provider: dynamic },
         );
+        for (const rewrite of clusterRewrites(services, settings)) {
+            new AdguardRewrite(
+                `${name}-k3s-${rewrite.service}`,
+                {
+                    url: settings.adguard.originUrl,
+                    username: secretOf(secrets, "adguardUsername", "edge"),
+                    password: secretOf(secrets, "adguardPassword", "edge"),
+                    domain: rewrite.domain,
+                    answer: rewrite.answer,
+                },
+                { parent: this, provider: dynamic },
+            );
+        }
 
         this.providedSecrets = {
             tunnelToken: connectorToken(tunnel, zone.accountId, { parent: this, provider: cf }),

@@ -1,5 +1,7 @@
 import type { Settings } from "../../config/schema";
 import type { ServiceEntry } from "../../catalog/types";
+import { targetOf } from "../../catalog/targets";
+import { urlFor } from "../../catalog/urls";
 import { edgeHost, type Roles } from "../../topology";
 import type { DockerHost } from "../../hosts/docker";
 import { hostnameOf } from "../spec";
@@ -74,7 +76,9 @@ export function routeDocument(
     hosts: Hosts,
     roles: Pick<Roles, "identityProvider">,
 ): RouteDocument {
-    const routed = entries.filter((entry) => entry.route !== undefined && entry.host !== edgeHost);
+    // A service on k3s is routed by the cluster's ingress (an IngressRoute; DNS and the tunnel go there).
+    const onDocker = (entry: ServiceEntry) => targetOf(entry, settings) === "docker";
+    const routed = entries.filter((entry) => entry.route !== undefined && entry.host !== edgeHost && onDocker(entry));
     const doc: RouteDocument = { http: { routers: {}, services: {}, middlewares: {} } };
     for (const entry of routed) {
         if (hosts[entry.host] === undefined) continue;
@@ -88,9 +92,10 @@ export function routeDocument(
     }
 
     const authentik = entries.find((entry) => entry.name === roles.identityProvider);
-    const guarded = entries.filter((entry) => entry.route?.forwardAuth === true);
+    const guarded = entries.filter((entry) => entry.route?.forwardAuth === true && onDocker(entry));
     if (authentik !== undefined && guarded.length > 0) {
-        const outpost = upstreamUrl(authentik, hosts);
+        // Authentik on k3s: its outpost through the cluster's ingress, at its own URL.
+        const outpost = onDocker(authentik) ? upstreamUrl(authentik, hosts) : (urlFor(authentik, settings) ?? "");
         doc.http.middlewares.authentik = {
             forwardAuth: {
                 address: `${outpost}${outpostPath}auth/traefik`,

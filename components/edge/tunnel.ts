@@ -1,6 +1,8 @@
 import { show } from "../../config/errors";
 import type { Settings } from "../../config/schema";
 import type { ServiceEntry } from "../../catalog/types";
+import { targetOf } from "../../catalog/targets";
+import { clusterIngressAddress } from "../../hosts/k3s-config";
 import { websecurePort } from "../../topology";
 
 /**
@@ -15,6 +17,16 @@ import { websecurePort } from "../../topology";
  */
 export function ingressOrigin(ingress: string): string {
     return `https://${ingress}:${websecurePort}`;
+}
+
+/**
+ * Where the tunnel sends a service on k3s: the cluster's ingress (its Traefik, behind k3s's
+ * ServiceLB on the first node's address), on the HTTPS port the stack publishes.
+ */
+export function clusterOrigin(settings: Settings): string {
+    const address = clusterIngressAddress(settings);
+    if (address === undefined) throw new Error("edge: a service is on k3s, but homelab:cluster has no node address");
+    return `https://${address}:${settings.traefik.httpsPort}`;
 }
 
 /** The last rule: anything the catalog does not publish gets a 404 at the connector. */
@@ -56,10 +68,11 @@ export function externalHosts(entries: readonly ServiceEntry[], settings: Settin
  */
 export function tunnelIngress(entries: readonly ServiceEntry[], settings: Settings, ingress: string): IngressRule[] {
     const verify = settings.traefik.certificates === "letsencrypt";
+    const onK3s = new Set(entries.filter((entry) => targetOf(entry, settings) === "k3s").map((entry) => entry.name));
     return [
         ...externalHosts(entries, settings).map((host): IngressRule => ({
             hostname: host.hostname,
-            service: ingressOrigin(ingress),
+            service: onK3s.has(host.service) ? clusterOrigin(settings) : ingressOrigin(ingress),
             originRequest: verify
                 ? { originServerName: host.hostname }
                 : { originServerName: host.hostname, noTlsVerify: true },

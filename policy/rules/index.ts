@@ -2,6 +2,7 @@ import type { Policies } from "@pulumi/policy";
 import type { ContextOf, PolicyContext } from "../context";
 import { imagePolicies } from "./images";
 import { isolationPolicies } from "./isolation";
+import { kubernetesPolicies } from "./kubernetes";
 import { runtimePolicies } from "./runtime";
 import { ssoPolicies } from "./sso";
 import { stackPolicies } from "./stack";
@@ -15,5 +16,6 @@ export function homelabPolicies(context: PolicyContext | ContextOf): Policies {
         ...runtimePolicies(contextOf),
         ...stackPolicies(contextOf),
         ...ssoPolicies(contextOf),
+        ...kubernetesPolicies(contextOf),
     ];
 }

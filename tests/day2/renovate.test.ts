@@ -130,6 +130,7 @@ describe("renovate.json", () => {
             "@pulumi/command",
             "@pulumi/docker",
             "@pulumi/eslint-plugin",
+            "@pulumi/kubernetes",
             "@pulumi/policy",
             "@pulumi/pulumi",
             "@pulumi/random",

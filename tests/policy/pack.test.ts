@@ -14,6 +14,7 @@ const expected = [
     "host-network-allowlist",
     "images-pinned",
     "images-through-remote-image",
+    "k3s-candidates-only",
     "no-default-providers",
     "no-privileged-containers",
     "published-ports-allowlist",
