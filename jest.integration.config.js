@@ -1,4 +1,7 @@
-/** The real-engine test: real Pulumi CLI and Docker provider against a Docker engine it starts. */
+/**
+ * The real-engine tests: the real Pulumi CLI with the Docker provider against Docker engines they
+ * start, and with the Kubernetes provider against a Kubernetes API server they start (kubernetes.int.test.ts).
+ */
 /** @type {import('jest').Config} */
 module.exports = {
     preset: "ts-jest",

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The project's test command: typecheck, lint, format check, the unit and policy suites under
-# Pulumi mocks, then the real-engine integration test (real Pulumi CLI + Docker provider against a
-# Docker engine the test starts; needs root, Debian's docker.io and busybox-static, and Go to build
-# the engine once). HOMELAB_INTEGRATION=skip leaves the integration test out.
+# Pulumi mocks, then the real-engine integration tests (real Pulumi CLI + Docker provider against a
+# Docker engine the test starts; real Kubernetes provider against a Kubernetes API server the test
+# starts on loopback; needs root, Debian's docker.io, busybox-static, openssl and curl, and Go to
+# build the engine and the Kubernetes toolchain once). HOMELAB_INTEGRATION=skip leaves the
+# integration tests out.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/lib/node.sh
@@ -18,10 +20,11 @@ echo "== unit and policy tests" && npx jest --ci --json --outputFile="$results/u
 
 if [ "${HOMELAB_INTEGRATION:-run}" != "skip" ]; then
   echo "== integration test (real engine)"
-  for tool in dockerd busybox docker-compose /usr/sbin/sshd; do
-    command -v "$tool" >/dev/null || { echo "$tool is missing: apt-get install docker.io busybox-static docker-compose openssh-server (or HOMELAB_INTEGRATION=skip)" >&2; exit 1; }
+  for tool in dockerd busybox docker-compose /usr/sbin/sshd openssl curl; do
+    command -v "$tool" >/dev/null || { echo "$tool is missing: apt-get install docker.io busybox-static docker-compose openssh-server openssl curl (or HOMELAB_INTEGRATION=skip)" >&2; exit 1; }
   done
-  source offline-toolchain/engine/env.sh
+  # The engine, the Docker and Kubernetes providers as plugins, HOMELAB_K8S_BIN (built once, cached).
+  HOMELAB_KUBERNETES=build source offline-toolchain/engine/env.sh
   npx jest -c jest.integration.config.js --ci --json --outputFile="$results/integration.json"
 fi
 
