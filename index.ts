@@ -115,14 +115,16 @@ if (routes) {
     );
 }
 
-// Uptime Kuma's monitors, one file per routed URL, where AutoKuma reads them.
+// Uptime Kuma's monitors, one file per routed URL, where AutoKuma reads them: a directory on its
+// Docker host, or a ConfigMap on the cluster (below) when AutoKuma runs on k3s.
+const monitorSet = monitorFiles(uptimeMonitors(services, settings));
 const monitors = watched(roles.monitorAgent, staticMonitorsTarget, readiness);
 if (monitors) {
     new HostFileSet(
         "uptime-monitors",
         {
             ...monitors,
-            files: monitorFiles(uptimeMonitors(services, settings)),
+            files: monitorSet,
             ownedSuffix: ".json",
             inProcess,
         },
@@ -154,7 +156,12 @@ if (settings.cluster !== undefined && workloads.length > 0) {
             namespace: settings.cluster.namespace,
             awaitWorkloads: settings.cluster.awaitWorkloads,
             roles,
+            protectStateful: settings.protectStateful,
             blueprint: workloads.some((spec) => spec.name === roles.blueprintReader) ? sso.blueprint : undefined,
+            monitors: workloads.some((spec) => spec.name === roles.monitorAgent) ? monitorSet : undefined,
+            // Children do not inherit a component's dependsOn: the component hands it to each object.
+            // The installs put Traefik's CRDs in place, before any IngressRoute or Middleware.
+            dependsOn: cluster.ready,
         },
         { providers: [cluster.provider] },
     );

@@ -169,6 +169,14 @@ export interface ServiceEntry {
     /** Holds data that must survive (databases): protected from deletion where the stack protects state. */
     stateful?: boolean;
     /**
+     * How many pods run this service on k3s (one by default; a whole number ≥ 1). Only meaningful
+     * there: Docker runs one container per host. With more than one, the pods spread across nodes
+     * and each gets its appdata as a directory of its own that goes with the pod (emptyDir), since a
+     * node-bound local-path claim cannot follow pods onto other nodes: only for a service that keeps
+     * nothing there which must outlive a pod. Never a database (stateful or dumped).
+     */
+    replicas?: number;
+    /**
      * Imports that hardlink or atomically move files from one part of the shared data tree to
      * another (`<data>/<from>` → `<data>/<to>`): both must be one filesystem, seen through one mount.
      */

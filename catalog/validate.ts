@@ -82,6 +82,18 @@ export function catalogProblems(entries: readonly ServiceEntry[], settings: Sett
                 );
             }
         }
+        if (entry.replicas !== undefined) {
+            if (!Number.isInteger(entry.replicas) || entry.replicas < 1) {
+                problems.push(
+                    `${where}.replicas: ${show(entry.replicas)} is not allowed; expected a whole number of pods, 1 or more`,
+                );
+            } else if (entry.replicas > 1 && (entry.stateful === true || entry.dump !== undefined)) {
+                problems.push(
+                    `${where}.replicas: ${show(entry.replicas)} is not allowed on a database (stateful or dumped); ` +
+                        "expected 1: one writer of its data directory",
+                );
+            }
+        }
         for (const dependency of entry.dependsOn ?? []) {
             const target = byName.get(dependency.service);
             if (!target || target.host !== entry.host) {

@@ -132,8 +132,8 @@ function composeService(
 }
 
 /**
- * The compose document for one engine: the containers the program places on `host`'s engine, or
- * without a host every container once (the first placement of an every-host entry). `secrets` maps
+ * The compose document for one engine: the Docker containers the program places on `host`'s engine
+ * (never a service whose target is k3s), or without a host every container once (the first placement of an every-host entry). `secrets` maps
  * secret config keys (`homelab:<key>` without the namespace) to their values.
  */
 export function composeDocument(
@@ -142,10 +142,11 @@ export function composeDocument(
     secrets: Readonly<Record<string, string>>,
     host?: HostName,
 ): ComposeDocument {
+    // Only containers: a service on k3s (homelab:targets) is a workload on the cluster, not in any compose file.
     const all = containerSpecs(
         services.filter((entry) => entry.enabled !== false),
         settings,
-    );
+    ).filter((spec) => spec.target === "docker");
     const endpoint = host === undefined ? undefined : all.find((spec) => spec.host === host)?.endpoint;
     const specs = all.filter((spec, i) =>
         host === undefined

@@ -54,6 +54,11 @@ export const auth: readonly ServiceEntry[] = [
         health: { kind: "command", test: ["ak", "healthcheck"] },
         networking: proxyAndInternal,
         dependsOn: startsAfter,
+        // On k3s, the identity provider's high availability: every sign-in and forward-auth check
+        // is answered by one of two servers. Their /data (uploaded media: icons, which can be URLs
+        // instead) and /templates (custom email templates: the worker sends mail) need not outlive
+        // a pod, as in Authentik's own Helm chart, which mounts no volume on the server.
+        replicas: 2,
     },
     {
         name: authentikWorker,

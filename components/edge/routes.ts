@@ -26,6 +26,36 @@ const authResponseHeaders = [
     "X-authentik-meta-version",
 ];
 
+/** Traefik's forward-auth middleware, as Authentik's outpost asks for it. */
+export interface ForwardAuth {
+    address: string;
+    trustForwardHeader: boolean;
+    authResponseHeaders: string[];
+    maxResponseBodySize: number;
+}
+
+/**
+ * The forward-auth middleware for an Authentik outpost reached at `outpost` (`http://<server>:<port>`
+ * or its URL): the Docker route document's `authentik` middleware and the cluster's Middleware.
+ */
+export function forwardAuthMiddleware(outpost: string): ForwardAuth {
+    return {
+        address: `${outpost}${outpostPath}auth/traefik`,
+        trustForwardHeader: true,
+        authResponseHeaders: [...authResponseHeaders],
+        // Authentik answers with a redirect or a few headers; a cap keeps a broken outpost from flooding Traefik.
+        maxResponseBodySize: 1048576,
+    };
+}
+
+/** The outpost's sign-in callback on the forward-auth hosts (`hostRules`: `Host(...) || Host(...)`). */
+export function outpostRouterRule(hostRules: string): string {
+    return `(${hostRules}) && PathPrefix(\`${outpostPath}\`)`;
+}
+
+/** The outpost router's priority: above every host rule, so the sign-in callback reaches the outpost, not the app. */
+export const outpostPriority = 10000;
+
 type Hosts = Readonly<Partial<Record<string, DockerHost>>>;
 
 /**
@@ -52,17 +82,7 @@ export interface RouteDocument {
             { rule: string; entryPoints: string[]; service: string; middlewares?: string[]; priority?: number }
         >;
         services: Record<string, { loadBalancer: { servers: { url: string }[] } }>;
-        middlewares: Record<
-            string,
-            {
-                forwardAuth: {
-                    address: string;
-                    trustForwardHeader: boolean;
-                    authResponseHeaders: string[];
-                    maxResponseBodySize: number;
-                };
-            }
-        >;
+        middlewares: Record<string, { forwardAuth: ForwardAuth }>;
     };
 }
 
@@ -96,22 +116,13 @@ export function routeDocument(
     if (authentik !== undefined && guarded.length > 0) {
         // Authentik on k3s: its outpost through the cluster's ingress, at its own URL.
         const outpost = onDocker(authentik) ? upstreamUrl(authentik, hosts) : (urlFor(authentik, settings) ?? "");
-        doc.http.middlewares.authentik = {
-            forwardAuth: {
-                address: `${outpost}${outpostPath}auth/traefik`,
-                trustForwardHeader: true,
-                authResponseHeaders,
-                // Authentik answers with a redirect or a few headers; a cap keeps a broken outpost from flooding Traefik.
-                maxResponseBodySize: 1048576,
-            },
-        };
+        doc.http.middlewares.authentik = { forwardAuth: forwardAuthMiddleware(outpost) };
         const hostRules = guarded.map((entry) => `Host(\`${hostnameOf(entry, settings) ?? ""}\`)`).join(" || ");
         doc.http.routers["authentik-outpost"] = {
-            rule: `(${hostRules}) && PathPrefix(\`${outpostPath}\`)`,
+            rule: outpostRouterRule(hostRules),
             entryPoints: ["websecure"],
             service: "authentik-outpost",
-            // Above every host rule, so the sign-in callback reaches the outpost, not the app.
-            priority: 10000,
+            priority: outpostPriority,
         };
         doc.http.services["authentik-outpost"] = { loadBalancer: { servers: [{ url: outpost }] } };
     }

@@ -26,8 +26,10 @@ import {
  *     secrets,          // Secrets from config/load.ts: every key a spec's secretEnv names
  *     namespace: "homelab",
  *     awaitWorkloads: true, // false only where no pod can run (the real-engine test)
- *     roles,            // topology `roles` (ingress, identity provider, blueprint reader)
+ *     roles,            // topology `roles` (ingress, identity provider, blueprint reader, monitor agent)
+ *     protectStateful,  // settings.protectStateful: StatefulSets, claims and NFS volumes protected
  *     blueprint: sso.blueprint, // optional: the Authentik blueprint, mounted into the worker as a ConfigMap
+ *     monitors,         // optional: Uptime Kuma's monitor files, mounted into AutoKuma as a ConfigMap
  *     dependsOn: [traefikCrds], // optional: what every object waits for (children do not inherit opts.dependsOn)
  * }, { providers: [k3sProvider] });
  * ```
@@ -55,7 +57,17 @@ export interface ClusterServicesArgs {
      * `pulumi.com/skipAwait: "true"`: for an API server without kubelet, where no pod ever runs.
      */
     awaitWorkloads: boolean;
-    roles: Pick<Roles, "ingress" | "identityProvider" | "blueprintReader">;
+    roles: Pick<Roles, "ingress" | "identityProvider" | "blueprintReader" | "monitorAgent">;
+    /**
+     * Protect what holds state (the homelab:protectStateful of the stack): the StatefulSets, every
+     * PersistentVolumeClaim (a local-path claim's directory goes with it) and the NFS PersistentVolumes.
+     */
+    protectStateful: boolean;
+    /**
+     * Uptime Kuma's monitor files (`monitorFiles(uptimeMonitors(...))`, file name → JSON) for the
+     * monitor agent (AutoKuma) on the cluster: a ConfigMap at its static-monitors directory. Absent: none.
+     */
+    monitors?: Readonly<Record<string, string>>;
     /** The Authentik blueprint (YAML, no secrets in it) for the blueprint reader; absent: none mounted. */
     blueprint?: string;
     /** Storage class of the appdata claims; k3s's `local-path` by default. */
@@ -81,6 +93,7 @@ export class ClusterServices extends pulumi.ComponentResource {
             awaitWorkloads: args.awaitWorkloads,
             storageClass: args.storageClass,
             blueprint: args.blueprint,
+            monitors: args.monitors,
         };
         // Rendered and checked before anything is registered, this component included.
         const cluster = renderCluster(args.specs, context);
@@ -100,7 +113,7 @@ export class ClusterServices extends pulumi.ComponentResource {
         for (const rendered of cluster.services) {
             services[rendered.name] = new KubernetesService(
                 `${name}-${rendered.name}`,
-                { rendered, secrets: args.secrets, dependsOn: first },
+                { rendered, secrets: args.secrets, protectStateful: args.protectStateful, dependsOn: first },
                 { parent: this },
             );
         }
@@ -119,6 +132,8 @@ export interface KubernetesServiceArgs {
     /** One service's objects, from render.ts. */
     rendered: RenderedService;
     secrets: Secrets;
+    /** Protect its StatefulSet, claims and NFS volumes (homelab:protectStateful). */
+    protectStateful: boolean;
     /** What every object of the service waits for (its namespace, Traefik's CRDs). */
     dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
@@ -134,6 +149,8 @@ export class KubernetesService extends pulumi.ComponentResource {
         const first = args.dependsOn ?? [];
         // Fixed object names: the old object must go before its replacement takes the name.
         const child = { parent: this, deleteBeforeReplace: true, dependsOn: first };
+        // What holds state: a deleted local-path claim takes its directory with it.
+        const stateful = { ...child, protect: args.protectStateful };
         const before: pulumi.Input<pulumi.Resource>[] = [...first];
         if (rendered.secret !== undefined) {
             const object = secretObject(rendered.secret, (key) =>
@@ -145,12 +162,12 @@ export class KubernetesService extends pulumi.ComponentResource {
             before.push(new k8s.core.v1.ConfigMap(`${name}-${configMap.metadata.name}`, configMap, child));
         }
         const volumes = rendered.persistentVolumes.map(
-            (volume) => new k8s.core.v1.PersistentVolume(`${name}-${volume.metadata.name}-pv`, volume, child),
+            (volume) => new k8s.core.v1.PersistentVolume(`${name}-${volume.metadata.name}-pv`, volume, stateful),
         );
         for (const claim of rendered.claims) {
             before.push(
                 new k8s.core.v1.PersistentVolumeClaim(`${name}-${claim.metadata.name}`, claim, {
-                    ...child,
+                    ...stateful,
                     dependsOn: [...first, ...volumes],
                 }),
             );
@@ -169,7 +186,7 @@ export class KubernetesService extends pulumi.ComponentResource {
         const workload = rendered.workload;
         this.workload =
             workload.kind === "StatefulSet"
-                ? new k8s.apps.v1.StatefulSet(name, workload.object, { ...child, dependsOn: before })
+                ? new k8s.apps.v1.StatefulSet(name, workload.object, { ...stateful, dependsOn: before })
                 : new k8s.apps.v1.Deployment(name, workload.object, { ...child, dependsOn: before });
         if (rendered.disruptionBudget !== undefined) {
             new k8s.policy.v1.PodDisruptionBudget(`${name}-disruption-budget`, rendered.disruptionBudget, child);

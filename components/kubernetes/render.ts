@@ -3,12 +3,13 @@ import type { Settings } from "../../config/schema";
 import { exportLocation } from "../../config/proxmox";
 import { resolve, type Mount, type ServiceEntry } from "../../catalog/types";
 import { blueprintsTarget } from "../../catalog/stacks/auth";
+import { staticMonitorsTarget } from "../../catalog/stacks/monitoring";
 import { traefikDynamicDir } from "../../catalog/stacks/traefik";
 import { blueprintFileName } from "../sso/blueprint";
 import { nasHost, type Roles } from "../../topology";
 import type { ContainerSpec } from "../container-spec";
 import { hostnameOf, storageFor, type HealthcheckSpec } from "../spec";
-import { forwardAuthOf, outpostRule } from "./forward-auth";
+import { forwardAuthMiddleware, outpostPriority, outpostRouterRule, type ForwardAuth } from "../edge/routes";
 
 /**
  * The second adapter of the container spec: pure functions from a ContainerSpec (and the stack's
@@ -55,19 +56,8 @@ export const traefikApiVersion = "traefik.io/v1alpha1";
 /** Set on every object Pulumi waits for, when the cluster has no kubelet (the real-engine test). */
 export const skipAwaitAnnotation = "pulumi.com/skipAwait";
 
-/**
- * Replicas of the identity provider: Authentik's server answers every sign-in and forward-auth
- * check, so the cluster runs two (the description's "IdP high availability"). Every other
- * service runs one. The catalog has no replica count (ServiceEntry.replicas would be its place).
- */
-export const identityProviderReplicas = 2;
-
-export interface ForwardAuth {
-    address: string;
-    trustForwardHeader: boolean;
-    authResponseHeaders: string[];
-    maxResponseBodySize: number;
-}
+/** The node label replicated pods prefer to differ in: one pod per node where the cluster has enough. */
+export const nodeTopologyKey = "kubernetes.io/hostname";
 
 export interface IngressRoute {
     apiVersion: typeof traefikApiVersion;
@@ -130,13 +120,15 @@ export interface ClusterContext {
     settings: Settings;
     namespace: string;
     /** Who routes, who signs in, who reads the blueprint (topology `roles`). */
-    roles: Pick<Roles, "ingress" | "identityProvider" | "blueprintReader">;
+    roles: Pick<Roles, "ingress" | "identityProvider" | "blueprintReader" | "monitorAgent">;
     /** False: every object Pulumi would wait for carries `pulumi.com/skipAwait: "true"`. */
     awaitWorkloads: boolean;
     /** The storage class of appdata claims; k3s's local-path by default. */
     storageClass?: string;
     /** The Authentik blueprint (YAML) the blueprint reader gets as a ConfigMap; absent: none. */
     blueprint?: string;
+    /** Uptime Kuma's monitor files (file name → JSON) the monitor agent gets as a ConfigMap; absent: none. */
+    monitors?: Readonly<Record<string, string>>;
 }
 
 /** The secret as the API receives it, with each key's value from `valueOf` (a Pulumi secret in the component). */
@@ -358,10 +350,25 @@ function volumesOf(spec: ContainerSpec, context: ClusterContext): VolumePlan {
     const appdataClaim = `${entry.name}-appdata`;
     const blueprint =
         entry.name === context.roles.blueprintReader && context.blueprint !== undefined ? context.blueprint : undefined;
+    const monitors =
+        entry.name === context.roles.monitorAgent && context.monitors !== undefined ? context.monitors : undefined;
     let appdataUsed = false;
     for (const mount of entry.mounts) {
         if (dockerOnly(mount, entry, context)) continue;
         if (mount.from === "appdata") {
+            if (monitors !== undefined && mount.target === staticMonitorsTarget) {
+                // The files the program writes into AutoKuma's static-monitor directory on a Docker host.
+                const name = `${entry.name}-monitors`;
+                plan.configMaps.push({
+                    apiVersion: "v1",
+                    kind: "ConfigMap",
+                    metadata: meta(name, entry, context),
+                    data: { ...monitors },
+                });
+                plan.volumes.push({ name: "monitors", configMap: { name } });
+                plan.mounts.push({ name: "monitors", mountPath: mount.target, readOnly: true });
+                continue;
+            }
             if (blueprint !== undefined && mount.target === blueprintsTarget) {
                 const name = `${entry.name}-blueprints`;
                 plan.configMaps.push({
@@ -418,7 +425,11 @@ function volumesOf(spec: ContainerSpec, context: ClusterContext): VolumePlan {
             plan.mounts.push({ name, mountPath: mount.target, readOnly: mount.readOnly ?? false });
         }
     }
-    if (appdataUsed) {
+    if (appdataUsed && replicasOf(entry) > 1) {
+        // Pods on several nodes cannot share a node-bound local-path claim: each pod's appdata is its
+        // own, gone with the pod (the catalog allows replicas only where nothing there must outlive it).
+        plan.volumes.unshift({ name: "appdata", emptyDir: {} });
+    } else if (appdataUsed) {
         plan.claims.unshift({
             apiVersion: "v1",
             kind: "PersistentVolumeClaim",
@@ -497,8 +508,26 @@ function containerOf(
     };
 }
 
-function replicasOf(entry: ServiceEntry, context: ClusterContext): number {
-    return entry.name === context.roles.identityProvider ? identityProviderReplicas : 1;
+/** The catalog's pod count (ServiceEntry.replicas, validated ≥ 1); one by default. */
+export function replicasOf(entry: ServiceEntry): number {
+    return entry.replicas ?? 1;
+}
+
+/** Replicated pods prefer different nodes (preferred, not required: a one-node sandbox still runs them). */
+function spreadOf(entry: ServiceEntry): k8s.types.input.core.v1.Affinity {
+    return {
+        podAntiAffinity: {
+            preferredDuringSchedulingIgnoredDuringExecution: [
+                {
+                    weight: 100,
+                    podAffinityTerm: {
+                        topologyKey: nodeTopologyKey,
+                        labelSelector: { matchLabels: selectorOf(entry) },
+                    },
+                },
+            ],
+        },
+    };
 }
 
 /** The read access Traefik's kubernetescrd provider needs (Traefik v3's documented RBAC). */
@@ -627,7 +656,7 @@ export function renderService(spec: ContainerSpec, context: ClusterContext): Ren
     const plan = volumesOf(spec, context);
     const ingress = entry.name === context.roles.ingress;
     const rbac = ingress ? rbacOf(entry, context) : undefined;
-    const replicas = replicasOf(entry, context);
+    const replicas = replicasOf(entry);
     const securityContext = podSecurityContextOf(entry, context.settings);
     const template = {
         metadata: { labels },
@@ -640,6 +669,7 @@ export function renderService(spec: ContainerSpec, context: ClusterContext): Ren
             enableServiceLinks: false,
             automountServiceAccountToken: ingress,
             ...(ingress ? { serviceAccountName: entry.name } : {}),
+            ...(replicas > 1 ? { affinity: spreadOf(entry) } : {}),
         },
     };
     const workloadMeta = meta(entry.name, entry, context, true);
@@ -722,7 +752,10 @@ export function renderCluster(specs: readonly ContainerSpec[], context: ClusterC
         return { services, middlewares: [], ingressRoutes: [] };
     }
     const outpost = `http://${provider.name}:${provider.entry.port}`;
-    const hosts = guarded.flatMap((spec) => hostnameOf(spec.entry, context.settings) ?? []);
+    const hostRules = guarded
+        .flatMap((spec) => hostnameOf(spec.entry, context.settings) ?? [])
+        .map((host) => `Host(\`${host}\`)`)
+        .join(" || ");
     return {
         services,
         middlewares: [
@@ -730,7 +763,7 @@ export function renderCluster(specs: readonly ContainerSpec[], context: ClusterC
                 apiVersion: traefikApiVersion,
                 kind: "Middleware",
                 metadata: meta(forwardAuthName, provider.entry, context),
-                spec: { forwardAuth: forwardAuthOf(outpost) },
+                spec: { forwardAuth: forwardAuthMiddleware(outpost) },
             },
         ],
         ingressRoutes: [
@@ -742,7 +775,8 @@ export function renderCluster(specs: readonly ContainerSpec[], context: ClusterC
                     entryPoints: ["websecure"],
                     routes: [
                         {
-                            ...outpostRule(hosts),
+                            match: outpostRouterRule(hostRules),
+                            priority: outpostPriority,
                             kind: "Rule",
                             services: [{ name: provider.name, port: provider.entry.port }],
                         },

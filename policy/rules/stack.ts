@@ -15,6 +15,16 @@ export const machineTypes = [
     "proxmoxve:index/containerLegacy:ContainerLegacy",
 ];
 
+/**
+ * What holds state on the k3s cluster (components/kubernetes): a database's StatefulSet, every claim
+ * (a deleted local-path claim takes its node directory with it) and the NAS library's NFS volume.
+ */
+export const clusterStateTypes: Readonly<Record<string, string>> = {
+    "kubernetes:apps/v1:StatefulSet": "the StatefulSet",
+    "kubernetes:core/v1:PersistentVolumeClaim": "the PersistentVolumeClaim",
+    "kubernetes:core/v1:PersistentVolume": "the PersistentVolume",
+};
+
 /** Why this stack must protect its state, or undefined where it must not (the lab, so `destroy` works). */
 function protection({ settings, stack }: PolicyContext): string | undefined {
     if (settings.protectStateful) return `homelab:protectStateful is true in stack ${stack}`;
@@ -62,22 +72,30 @@ export function stackPolicies(contextOf: ContextOf): ResourceValidationPolicy[] 
         {
             name: "stateful-resources-protected",
             description:
-                "VMs, the tunnel and database containers are protected in stacks that protect state (prod, or protectStateful: true).",
+                "VMs, the tunnel, database containers and the cluster's StatefulSets, claims and volumes are protected " +
+                "in stacks that protect state (prod, or protectStateful: true).",
             enforcementLevel,
             validateResource: (args, report) => {
                 if (args.opts.protect) return;
                 const { allowed } = contextOf(args.urn);
                 const containerName = args.type === containerType ? text(plainOf(args.props).name) : undefined;
-                const what = machineTypes.includes(args.type)
-                    ? "the machine"
-                    : args.type === tunnelType
-                      ? "the tunnel"
-                      : containerName !== undefined && allowed.statefulServices.includes(containerName)
-                        ? "the database container"
-                        : undefined;
+                const clusterState = clusterStateTypes[args.type];
+                const objectName =
+                    clusterState === undefined ? undefined : text(record(plainOf(args.props).metadata).name);
+                const what = clusterState
+                    ? clusterState
+                    : machineTypes.includes(args.type)
+                      ? "the machine"
+                      : args.type === tunnelType
+                        ? "the tunnel"
+                        : containerName !== undefined && allowed.statefulServices.includes(containerName)
+                          ? "the database container"
+                          : undefined;
                 if (what === undefined) return;
                 const why = protection(contextOf(args.urn));
-                if (why !== undefined) report(`${what} ${containerName ?? args.name} is not protected; ${why}`);
+                if (why !== undefined) {
+                    report(`${what} ${containerName ?? objectName ?? args.name} is not protected; ${why}`);
+                }
             },
         },
         {

@@ -193,4 +193,21 @@ describe("the compose generator", () => {
         expect(reread.services.seerr?.user).toBeUndefined();
         expect(reread.services.maintainerr?.user).toBe("2000:2000");
     });
+
+    test("a service on k3s is in no compose file: the cluster runs it", () => {
+        const moved = stackSettings("prod", {
+            "homelab:targets": JSON.stringify({ "uptime-kuma": "k3s", autokuma: "k3s" }),
+        });
+        const host = "docker-prod-01";
+        const names = Object.keys(composeDocument(catalog, moved, secrets, host).services);
+        expect(names).not.toContain("uptime-kuma");
+        expect(names).not.toContain("autokuma");
+        expect(names).toContain("beszel");
+        const everywhere = Object.keys(composeDocument(catalog, moved, secrets).services);
+        expect(everywhere).not.toContain("uptime-kuma");
+        expect(everywhere).not.toContain("autokuma");
+        expect(Object.keys(composeDocument(catalog, stackSettings("prod"), secrets, host).services)).toContain(
+            "uptime-kuma",
+        );
+    });
 });

@@ -9,8 +9,8 @@ export * from "../../scripts/lib/mock-run";
 
 /** The stacks most tests assert side by side. */
 export type StackName = "prod" | "lab";
-/** Every stack file of the project: the fleet lab's too. */
-export type AnyStack = StackName | "fleet";
+/** Every stack file of the project: the fleet lab's and the k3s sandbox's too. */
+export type AnyStack = StackName | "fleet" | "sandbox";
 export const repoRoot = path.resolve(__dirname, "../..");
 
 /** The stack's config file as the flat `key → string` map the engine hands a program. */

@@ -10,7 +10,11 @@ import {
     unwrapSecrets,
     type Program,
 } from "../helpers/program";
-import { loadSandbox, sandboxCluster } from "./sandbox-program";
+import { loadProgram, stackConfig } from "../helpers/program";
+
+/** The sandbox's `homelab:cluster` object, to change one key of it. */
+const sandboxCluster = (): Record<string, unknown> =>
+    JSON.parse(stackConfig("sandbox")["homelab:cluster"] ?? "{}") as Record<string, unknown>;
 
 const commandType = "command:remote:Command";
 const providerType = "pulumi:providers:kubernetes";
@@ -108,7 +112,7 @@ describe("the commands a k3s node runs", () => {
 describe("the sandbox's one-node cluster under mocks", () => {
     let program: Program;
     beforeAll(async () => {
-        program = await loadSandbox();
+        program = await loadProgram("sandbox");
     });
 
     it("declares the node as a Proxmox VM like the other VMs, tagged k3s", () => {
@@ -169,7 +173,7 @@ describe("the sandbox's one-node cluster under mocks", () => {
 describe("three servers: embedded etcd HA", () => {
     let program: Program;
     beforeAll(async () => {
-        program = await loadSandbox({ "homelab:cluster": JSON.stringify(threeNodes()) });
+        program = await loadProgram("sandbox", { config: { "homelab:cluster": JSON.stringify(threeNodes()) } });
     });
 
     it("starts etcd on the first and joins the others to it, one node after the other", () => {
@@ -191,9 +195,11 @@ describe("three servers: embedded etcd HA", () => {
     });
 
     it("protects the VMs where the stack protects stateful resources", async () => {
-        const protectedRun = await loadSandbox({
-            "homelab:cluster": JSON.stringify(threeNodes()),
-            "homelab:protectStateful": "true",
+        const protectedRun = await loadProgram("sandbox", {
+            config: {
+                "homelab:cluster": JSON.stringify(threeNodes()),
+                "homelab:protectStateful": "true",
+            },
         });
         expect(protectedRun.ofType(vmType).map((vm) => [vm.name, vm.protect, vm.inputs.protection])).toEqual([
             ["machines-vms-k3s-01", true, true],
@@ -211,8 +217,10 @@ describe("an existing API server (kubeconfigPath)", () => {
     beforeAll(async () => {
         file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "homelab-k3s-")), "kubeconfig");
         fs.writeFileSync(file, content);
-        program = await loadSandbox({
-            "homelab:cluster": JSON.stringify({ ...sandboxCluster(), kubeconfigPath: file, awaitWorkloads: false }),
+        program = await loadProgram("sandbox", {
+            config: {
+                "homelab:cluster": JSON.stringify({ ...sandboxCluster(), kubeconfigPath: file, awaitWorkloads: false }),
+            },
         });
     });
     afterAll(() => {
@@ -237,7 +245,7 @@ describe("an existing API server (kubeconfigPath)", () => {
 describe("bad cluster config fails before any resource is registered", () => {
     async function failure(cluster: Record<string, unknown>): Promise<ProgramLoadError> {
         try {
-            await loadSandbox({ "homelab:cluster": JSON.stringify(cluster) });
+            await loadProgram("sandbox", { config: { "homelab:cluster": JSON.stringify(cluster) } });
         } catch (error) {
             if (error instanceof ProgramLoadError) return error;
             throw error;

@@ -19,7 +19,7 @@ const specs = specsOf(candidates, prod);
 const secretKeys = [...new Set(specs.flatMap((spec) => Object.values(spec.secretEnv)))].sort();
 
 /** Registers ClusterServices under Pulumi mocks, with a Kubernetes provider of its own, and records every resource. */
-async function register(awaitWorkloads: boolean): Promise<RecordedResource[]> {
+async function register(awaitWorkloads: boolean, protectStateful = false): Promise<RecordedResource[]> {
     let resources: RecordedResource[] = [];
     await jest.isolateModulesAsync(async () => {
         const pulumi: typeof pulumiModule = await import("@pulumi/pulumi");
@@ -42,6 +42,7 @@ async function register(awaitWorkloads: boolean): Promise<RecordedResource[]> {
                         namespace: "homelab",
                         awaitWorkloads,
                         roles,
+                        protectStateful,
                         blueprint: "version: 1\n",
                     },
                     { provider },
@@ -96,7 +97,7 @@ describe("ClusterServices under Pulumi mocks", () => {
     test("every Kubernetes object uses the provider given in opts", () => {
         const provider = named("pulumi:providers:kubernetes", "sandbox-k3s");
         const objects = resources.filter((resource) => resource.type.startsWith("kubernetes:"));
-        expect(objects.length).toBe(52);
+        expect(objects.length).toBe(51);
         for (const object of objects)
             expect([object.name, object.provider]).toEqual([object.name, `${provider.urn}::sandbox-k3s-id`]);
     });
@@ -127,7 +128,7 @@ describe("ClusterServices under Pulumi mocks", () => {
             .map((resource) => resource.inputs);
         const results = validateObjects(objects);
         expect(results.filter((result) => result.error !== null)).toEqual([]);
-        expect(results).toHaveLength(52);
+        expect(results).toHaveLength(51);
     });
 
     test("Secret values are secret outputs, and no secret value appears in plain text in any input", () => {
@@ -157,6 +158,29 @@ describe("ClusterServices under Pulumi mocks", () => {
         expect(annotations(resources, "sandbox-authentik-server")).toEqual({ "pulumi.com/skipAwait": "true" });
         const awaited = await register(true);
         expect(annotations(awaited, "sandbox-authentik-server")).toBeUndefined();
+    });
+
+    test("protectStateful protects the StatefulSets, every claim and the NFS volume, and nothing else", async () => {
+        const protectedNames = (run: RecordedResource[]) =>
+            run
+                .filter((resource) => resource.protect)
+                .map((resource) => `${resource.type.replace(/^kubernetes:/, "")} ${resource.name}`)
+                .sort();
+        expect(protectedNames(resources)).toEqual([]);
+        expect(protectedNames(await register(false, true))).toEqual([
+            "apps/v1:StatefulSet sandbox-authentik-postgresql",
+            "apps/v1:StatefulSet sandbox-immich-postgres",
+            "core/v1:PersistentVolume sandbox-immich-server-homelab-immich-server-nas-photos-pv",
+            "core/v1:PersistentVolumeClaim sandbox-authentik-postgresql-authentik-postgresql-appdata",
+            "core/v1:PersistentVolumeClaim sandbox-authentik-worker-authentik-worker-appdata",
+            "core/v1:PersistentVolumeClaim sandbox-autokuma-autokuma-appdata",
+            "core/v1:PersistentVolumeClaim sandbox-beszel-beszel-appdata",
+            "core/v1:PersistentVolumeClaim sandbox-immich-machine-learning-immich-machine-learning-appdata",
+            "core/v1:PersistentVolumeClaim sandbox-immich-postgres-immich-postgres-appdata",
+            "core/v1:PersistentVolumeClaim sandbox-immich-server-immich-server-nas-photos",
+            "core/v1:PersistentVolumeClaim sandbox-traefik-traefik-appdata",
+            "core/v1:PersistentVolumeClaim sandbox-uptime-kuma-uptime-kuma-appdata",
+        ]);
     });
 
     test("the Middleware is the forward-auth middleware of the Docker route document the lab writes", async () => {
@@ -192,6 +216,7 @@ describe("ClusterServices under Pulumi mocks", () => {
                             namespace: "homelab",
                             awaitWorkloads: true,
                             roles,
+                            protectStateful: false,
                         });
                         return {};
                     },

@@ -73,7 +73,7 @@ describe("the Kubernetes renderer: every candidate from its catalog entry", () =
             Secret: 7,
             ConfigMap: 1,
             PersistentVolume: 1,
-            PersistentVolumeClaim: 10,
+            PersistentVolumeClaim: 9,
             ServiceAccount: 1,
             ClusterRole: 1,
             ClusterRoleBinding: 1,
@@ -370,6 +370,55 @@ describe("the Kubernetes renderer: every candidate from its catalog entry", () =
             mountPath: "/blueprints/homelab",
             subPath: "blueprints",
         });
+    });
+
+    test("Authentik's two servers: preferably on different nodes, each with its own /data and /templates (no shared node-bound claim)", () => {
+        const server = service("authentik-server");
+        expect(server.claims).toEqual([]);
+        const pod = json(service("authentik-server").workload.object) as {
+            spec: { strategy: unknown; template: { spec: { volumes: unknown; affinity: unknown } } };
+        };
+        expect(pod.spec.template.spec.volumes).toEqual([{ name: "appdata", emptyDir: {} }]);
+        expect(containerOf("authentik-server").volumeMounts).toEqual([
+            { name: "appdata", mountPath: "/data", subPath: "data" },
+            { name: "appdata", mountPath: "/templates", subPath: "custom-templates" },
+        ]);
+        expect(pod.spec.template.spec.affinity).toEqual({
+            podAntiAffinity: {
+                preferredDuringSchedulingIgnoredDuringExecution: [
+                    {
+                        weight: 100,
+                        podAffinityTerm: {
+                            topologyKey: "kubernetes.io/hostname",
+                            labelSelector: { matchLabels: { "app.kubernetes.io/name": "authentik-server" } },
+                        },
+                    },
+                ],
+            },
+        });
+        expect(pod.spec.strategy).toEqual({ type: "RollingUpdate" });
+        // A single pod keeps its claim and no affinity.
+        const worker = json(service("authentik-worker").workload.object) as { spec: { template: { spec: object } } };
+        expect(worker.spec.template.spec).not.toHaveProperty("affinity");
+        expect(service("authentik-worker").claims.map((claim) => claim.metadata.name)).toEqual([
+            "authentik-worker-appdata",
+        ]);
+    });
+
+    test("replicas come from the catalog entry, not from the service's role", () => {
+        const entries = catalog.map((entry): ServiceEntry => {
+            if (entry.name === "authentik-server") return { ...entry, replicas: undefined };
+            if (entry.name === "beszel") return { ...entry, replicas: 3 };
+            return entry;
+        });
+        const rendered = renderCluster(specsOf(candidates, prod, entries), contextOf(prod));
+        expect(workloadOf("authentik-server", rendered).spec.replicas).toBe(1);
+        expect(service("authentik-server", rendered).disruptionBudget).toBeUndefined();
+        expect(service("authentik-server", rendered).claims.map((claim) => claim.metadata.name)).toEqual([
+            "authentik-server-appdata",
+        ]);
+        expect(workloadOf("beszel", rendered).spec.replicas).toBe(3);
+        expect(json(service("beszel", rendered).disruptionBudget?.spec)).toMatchObject({ minAvailable: 2 });
     });
 
     test("Traefik from its catalog entry: the CRD provider of its namespace, a LoadBalancer on 80/443, its RBAC", () => {

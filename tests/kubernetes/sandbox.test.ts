@@ -4,14 +4,13 @@ import { readStackFile, stackFilePath } from "../../config/stack-file";
 import { policyContext } from "../../policy/context";
 import { homelabPolicies } from "../../policy/rules";
 import { runPolicies } from "../policy/testing";
-import { dummySecret, plainOccurrences, repoRoot, type Program } from "../helpers/program";
-import { loadSandbox, sandboxConfig } from "./sandbox-program";
+import { dummySecret, loadProgram, plainOccurrences, repoRoot, stackConfig, type Program } from "../helpers/program";
 
 const workloadTypes = ["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet"];
 
 let sandbox: Program;
 beforeAll(async () => {
-    sandbox = await loadSandbox();
+    sandbox = await loadProgram("sandbox");
 });
 
 describe("the sandbox stack (Pulumi.sandbox.yaml)", () => {
@@ -22,8 +21,8 @@ describe("the sandbox stack (Pulumi.sandbox.yaml)", () => {
                 (value) => typeof value === "object" && value !== null && "secure" in value,
             ),
         ).toEqual([]);
-        expect(sandboxConfig()["homelab:protectStateful"]).toBe("false");
-        expect(sandboxConfig()["homelab:edge"]).toBe("false");
+        expect(stackConfig("sandbox")["homelab:protectStateful"]).toBe("false");
+        expect(stackConfig("sandbox")["homelab:edge"]).toBe("false");
     });
 
     it("registers the cluster and the Phase 6 candidates only, on their own hostnames", () => {
@@ -76,6 +75,51 @@ describe("the sandbox stack (Pulumi.sandbox.yaml)", () => {
         for (const host of ["auth", "photos", "beszel", "uptime", "traefik"]) {
             expect(routes.some((route) => route.includes(`Host(\`${host}.sandbox.giohosted.com\`)`))).toBe(true);
         }
+    });
+
+    it("hands AutoKuma one monitor per routed URL as a ConfigMap at its static-monitors directory", () => {
+        const configMap = sandbox.get("kubernetes:core/v1:ConfigMap", "k3s-services-autokuma-autokuma-monitors");
+        const data = configMap.inputs.data as Record<string, string>;
+        expect(Object.keys(data).sort()).toEqual([
+            "authentik-server.json",
+            "beszel.json",
+            "immich-server.json",
+            "traefik.json",
+            "uptime-kuma.json",
+        ]);
+        // One key per entry of the `urls` output, each monitor on that URL.
+        const urls = sandbox.outputs.urls as Record<string, string>;
+        expect(
+            Object.keys(data)
+                .map((key) => key.replace(/\.json$/, ""))
+                .sort(),
+        ).toEqual(Object.keys(urls).sort());
+        for (const [key, text] of Object.entries(data)) {
+            const monitor = JSON.parse(text) as { url: string };
+            expect(monitor.url.startsWith(`${urls[key.replace(/\.json$/, "")] ?? "-"}/`)).toBe(true);
+        }
+        const autokuma = sandbox.get("kubernetes:apps/v1:Deployment", "k3s-services-autokuma");
+        const pod = (autokuma.inputs.spec as { template: { spec: Record<string, unknown> } }).template.spec;
+        expect(pod.volumes).toContainEqual({ name: "monitors", configMap: { name: "autokuma-monitors" } });
+        expect((pod.containers as { volumeMounts: unknown[] }[])[0]?.volumeMounts).toContainEqual({
+            name: "monitors",
+            mountPath: "/monitors",
+            readOnly: true,
+        });
+        expect(sandbox.resources.filter((r) => r.type.startsWith("homelab:hosts:HostFile"))).toEqual([]);
+    });
+
+    it("registers every cluster object after the node's install (the cluster's readiness and Traefik's CRDs)", () => {
+        const install = sandbox.get("command:remote:Command", "k3s-k3s-sandbox-01-install");
+        const routes = sandbox.ofType("kubernetes:traefik.io/v1alpha1:IngressRoute");
+        expect(routes.length).toBeGreaterThan(0);
+        for (const route of routes)
+            expect([route.name, route.dependencies]).toEqual([route.name, expect.arrayContaining([install.urn])]);
+        const middleware = sandbox.get(
+            "kubernetes:traefik.io/v1alpha1:Middleware",
+            "k3s-services-authentik-middleware",
+        );
+        expect(middleware.dependencies).toContain(install.urn);
     });
 
     it("mounts its own photo library from the NAS, never prod's", () => {

@@ -125,3 +125,44 @@ describe("the Authentik stack moved to k3s", () => {
         );
     });
 });
+
+describe("AutoKuma moved to k3s too (with Authentik and the rest of the monitoring stack)", () => {
+    let monitored: Program;
+    beforeAll(async () => {
+        monitored = await loadProgram("prod", {
+            config: {
+                ...moved,
+                "homelab:targets": JSON.stringify({
+                    "authentik-server": "k3s",
+                    "authentik-worker": "k3s",
+                    "authentik-postgresql": "k3s",
+                    beszel: "k3s",
+                    "uptime-kuma": "k3s",
+                    autokuma: "k3s",
+                }),
+            },
+        });
+    });
+
+    it("delivers the monitor files as a ConfigMap on the cluster, and writes none on a Docker host", () => {
+        expect(stdinOf(prod, "uptime-monitors-write")).toContain("/opt/appdata/autokuma/monitors/");
+        expect(monitored.resources.filter((r) => r.name.startsWith("uptime-monitors"))).toEqual([]);
+        const configMap = monitored.get("kubernetes:core/v1:ConfigMap", "k3s-services-autokuma-autokuma-monitors");
+        const data = configMap.inputs.data as Record<string, string>;
+        const keys = Object.keys(data).sort();
+        // One key per routed URL of the `urls` output, plus the public-DNS monitors of the external hostnames.
+        const urls = Object.keys(monitored.outputs.urls as Record<string, string>).map((name) => `${name}.json`);
+        expect(urls).toHaveLength(23);
+        const publicNames = ["audiobookshelf", "authentik-server", "seerr", "shelfmark"];
+        expect(keys).toEqual([...urls, ...publicNames.map((name) => `${name}-public.json`)].sort());
+        // The same files prod writes into AutoKuma's directory on docker-prod-01 today.
+        const onDocker = [...stdinOf(prod, "uptime-monitors-write").matchAll(/monitors\/([a-z0-9-]+\.json)'/g)].map(
+            (match) => match[1],
+        );
+        expect(keys).toEqual([...new Set(onDocker)].sort());
+        expect(JSON.parse(data["authentik-server.json"] ?? "{}")).toMatchObject({
+            type: "http",
+            url: "https://auth.giohosted.com/",
+        });
+    });
+});

@@ -2,7 +2,7 @@ import { catalog } from "../../catalog";
 import { policyContext } from "../../policy/context";
 import { homelabPolicies } from "../../policy/rules";
 import { runPolicies, type RecordedInput, type Violation } from "./testing";
-import { bothStacks, stackSettings, type StackName } from "../helpers/program";
+import { bothStacks, loadProgram, stackSettings, type Program, type StackName } from "../helpers/program";
 
 const containerType = "docker:index/container:Container";
 const imageType = "docker:index/remoteImage:RemoteImage";
@@ -446,5 +446,63 @@ describe("single sign-on", () => {
         );
         expect(fired(violations)).toEqual(["routes-behind-sign-in"]);
         expect(violations.map((v) => v.message.split(":")[0])).toEqual(["homarr"]);
+    });
+});
+
+describe("the cluster's state where the stack protects state (the sandbox with homelab:protectStateful: true)", () => {
+    const protecting = { "homelab:protectStateful": "true" };
+    const sandboxPolicies = () =>
+        homelabPolicies(policyContext("sandbox", stackSettings("sandbox", protecting), catalog));
+    let unprotected: Program;
+    let protectedRun: Program;
+    beforeAll(async () => {
+        unprotected = await loadProgram("sandbox");
+        protectedRun = await loadProgram("sandbox", { config: protecting });
+    });
+
+    it("passes when the program protects them", async () => {
+        expect(await runPolicies(sandboxPolicies(), protectedRun.resources)).toEqual([]);
+    });
+
+    it("reports every unprotected StatefulSet, claim and NFS volume, and nothing else", async () => {
+        const violations = await runPolicies(sandboxPolicies(), unprotected.resources);
+        expect(fired(violations)).toEqual(["stateful-resources-protected"]);
+        const why = "is not protected; homelab:protectStateful is true in stack sandbox";
+        expect(violations.map((v) => v.message).sort()).toEqual([
+            `the PersistentVolume homelab-immich-server-nas-photos ${why}`,
+            `the PersistentVolumeClaim authentik-postgresql-appdata ${why}`,
+            `the PersistentVolumeClaim authentik-worker-appdata ${why}`,
+            `the PersistentVolumeClaim autokuma-appdata ${why}`,
+            `the PersistentVolumeClaim beszel-appdata ${why}`,
+            `the PersistentVolumeClaim immich-machine-learning-appdata ${why}`,
+            `the PersistentVolumeClaim immich-postgres-appdata ${why}`,
+            `the PersistentVolumeClaim immich-server-nas-photos ${why}`,
+            `the PersistentVolumeClaim traefik-appdata ${why}`,
+            `the PersistentVolumeClaim uptime-kuma-appdata ${why}`,
+            `the StatefulSet authentik-postgresql ${why}`,
+            `the StatefulSet immich-postgres ${why}`,
+            // The VM of the k3s node is a machine like the Docker hosts'.
+            `the machine machines-vms-k3s-sandbox-01 ${why}`,
+        ]);
+    });
+
+    it("reports one hand-made unprotected StatefulSet in prod", async () => {
+        const statefulSet: RecordedInput = {
+            type: "kubernetes:apps/v1:StatefulSet",
+            name: "k3s-services-immich-postgres",
+            urn: "urn:pulumi:prod::homelab::homelab:kubernetes:ClusterServices$homelab:kubernetes:KubernetesService$kubernetes:apps/v1:StatefulSet::k3s-services-immich-postgres",
+            rawInputs: { metadata: { name: "immich-postgres", namespace: "homelab" } },
+            provider: "urn:pulumi:prod::homelab::homelab:k3s:Cluster$pulumi:providers:kubernetes::k3s-provider::id",
+            parent: "urn:pulumi:prod::homelab::homelab:kubernetes:ClusterServices$homelab:kubernetes:KubernetesService::k3s-services-immich-postgres",
+            protect: false,
+            dependencies: [],
+        };
+        expect(await check("prod", [{ ...statefulSet, protect: true }])).toEqual([]);
+        expect((await check("prod", [statefulSet])).map((v) => [v.policy, v.message])).toEqual([
+            [
+                "stateful-resources-protected",
+                "the StatefulSet immich-postgres is not protected; homelab:protectStateful is true in stack prod",
+            ],
+        ]);
     });
 });
