@@ -104,6 +104,33 @@ WantedBy=remote-fs.target
 `;
 }
 
+/**
+ * The base script's steps, in order. `HOMELAB_BOOTSTRAP_SKIP=<step>,...` in the script's environment
+ * skips some (each skip is printed): for a lab that cannot run them, such as the fleet lab
+ * (offline-toolchain/fleet/), which has no apt mirror. The program never sets it, and the deployer's own
+ * environment does not reach a VM (SSH does not forward it, and `sudo` resets it).
+ */
+export const baseSteps = ["packages", "identity", "docker-access", "directories"] as const;
+
+/** Bash that reads HOMELAB_BOOTSTRAP_SKIP, refuses an unknown step, and defines `runs <step>`. */
+function skipPrelude(steps: readonly string[]): string {
+    return `steps=(${steps.join(" ")})
+IFS=, read -r -a skip <<<"\${HOMELAB_BOOTSTRAP_SKIP:-}"
+for step in "\${skip[@]}"; do
+    if [[ " \${steps[*]} " != *" $step "* ]]; then
+        echo "bootstrap: HOMELAB_BOOTSTRAP_SKIP: unknown step '$step'; the steps are: \${steps[*]}" >&2
+        exit 2
+    fi
+done
+# Whether a step runs; a skipped one says so.
+runs() {
+    if [[ " \${skip[*]} " == *" $1 "* ]]; then
+        echo "bootstrap: skipped $1 (HOMELAB_BOOTSTRAP_SKIP)" >&2
+        return 1
+    fi
+}`;
+}
+
 /** Packages, the service identity, the deploy user's Docker access and the stack directories. */
 export function baseScript(hostName: string, deployUser: string, settings: Settings): string {
     const { uid, gid } = settings.identity;
@@ -113,29 +140,40 @@ export function baseScript(hostName: string, deployUser: string, settings: Setti
     return `#!/bin/bash
 # Bootstrap of ${hostName}: packages, the service identity ${uid}:${gid}, Docker access, stack directories.
 # ${generated}
+# Every step is idempotent. HOMELAB_BOOTSTRAP_SKIP=step,... skips steps (labs only): ${baseSteps.join(", ")}.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
-missing=()
-command -v docker >/dev/null 2>&1 || missing+=(docker.io)
-for package in ${packages.join(" ")}; do
-    # shellcheck disable=SC2016 # \${Status} is dpkg-query's format, not a shell expansion
-    dpkg-query -W -f='\${Status}' "$package" 2>/dev/null | grep -q 'ok installed' || missing+=("$package")
-done
-if [ "\${#missing[@]}" -gt 0 ]; then
-    apt-get update -q
-    apt-get install -y -q --no-install-recommends "\${missing[@]}"
+${skipPrelude(baseSteps)}
+
+if runs packages; then
+    missing=()
+    command -v docker >/dev/null 2>&1 || missing+=(docker.io)
+    for package in ${packages.join(" ")}; do
+        # shellcheck disable=SC2016 # \${Status} is dpkg-query's format, not a shell expansion
+        dpkg-query -W -f='\${Status}' "$package" 2>/dev/null | grep -q 'ok installed' || missing+=("$package")
+    done
+    if [ "\${#missing[@]}" -gt 0 ]; then
+        apt-get update -q
+        apt-get install -y -q --no-install-recommends "\${missing[@]}"
+    fi
 fi
 
-getent group ${gid} >/dev/null || groupadd --gid ${gid} ${serviceAccountName}
-getent passwd ${uid} >/dev/null ||
-    useradd --uid ${uid} --gid ${gid} --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin ${serviceAccountName}
+if runs identity; then
+    getent group ${gid} >/dev/null || groupadd --gid ${gid} ${serviceAccountName}
+    getent passwd ${uid} >/dev/null ||
+        useradd --uid ${uid} --gid ${gid} --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin ${serviceAccountName}
+fi
 
 # The Docker provider reaches this engine as ssh://${deployUser}@...
-usermod --append --groups docker ${shellQuote(deployUser)}
+if runs docker-access; then
+    usermod --append --groups docker ${shellQuote(deployUser)}
+fi
 
 # Only the top directories: what is inside belongs to the services (databases run as their own users).
-install -d -o ${uid} -g ${gid} -m 0755 ${dirs}
+if runs directories; then
+    install -d -o ${uid} -g ${gid} -m 0755 ${dirs}
+fi
 `;
 }
 

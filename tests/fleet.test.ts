@@ -1,4 +1,6 @@
-import { loadProgram, type Program } from "./helpers/program";
+import { baseScript } from "../hosts/bootstrap-scripts";
+import { fleetLayout, fleetSettings, fleetStackConfig, prodSplit } from "../offline-toolchain/fleet/layout";
+import { loadProgram, stackConfig, stackSettings, type Program } from "./helpers/program";
 
 /**
  * The fleet lab's stack under mocks: production's transport (ssh://deploy@<address> per host) on
@@ -60,5 +62,61 @@ test("the containers that read the engine mount their own host's socket", () => 
         hostPath: "/var/tmp/homelab-fleet/hosts/docker-prod-01/docker.sock",
         containerPath: "/var/run/docker.sock",
         readOnly: true,
+    });
+});
+
+describe("the fleet's layout (offline-toolchain/fleet/layout.ts)", () => {
+    const layout = fleetLayout("/w");
+
+    test("Pulumi.fleet.yaml holds the layout's paths for /var/tmp/homelab-fleet, scripts/fleet.sh's work dir", () => {
+        const committed = stackConfig("fleet");
+        const derived = fleetStackConfig(fleetLayout("/var/tmp/homelab-fleet"));
+        expect(JSON.parse(committed["homelab:hosts"] ?? "")).toEqual(derived["homelab:hosts"]);
+        expect(JSON.parse(committed["homelab:storage"] ?? "")).toEqual(derived["homelab:storage"]);
+    });
+
+    test("the NAS's exports split as prod's: each its own mount from the NAS directory at its export path", () => {
+        expect(layout.exports).toEqual([
+            { key: "data", source: "/w/nas/mnt/user/data", target: "/w/data" },
+            { key: "backups", source: "/w/nas/mnt/user/backups", target: "/w/data/backups" },
+            { key: "photos", source: "/w/nas/mnt/user/photos", target: "/w/data/photos" },
+        ]);
+        // The VMs see the data export's mount; the NAS sees the share itself, as Unraid does.
+        expect(Object.fromEntries(Object.entries(layout.hosts).map(([name, host]) => [name, host.data]))).toEqual({
+            "docker-prod-01": "/w/data",
+            "auth-prod-01": "/w/data",
+            "immich-prod-01": "/w/data",
+            "nas-prod-01": "/w/nas/mnt/user/data",
+        });
+    });
+
+    test("VMs that mount different exports are refused: the fleet has one set of mounts for all of them", () => {
+        const prod = stackSettings("prod");
+        const nfs = prod.proxmox?.nfs;
+        if (prod.proxmox === undefined || nfs === undefined) throw new Error("prod has no NFS exports");
+        const moved = { ...prod, storage: { ...prod.storage, data: "/srv/data" } };
+        expect(() => prodSplit(moved)).not.toThrow();
+        const vm = prod.hosts["auth-prod-01"];
+        if (vm === undefined) throw new Error("prod has no auth-prod-01");
+        const split = {
+            ...prod,
+            hosts: {
+                ...prod.hosts,
+                "auth-prod-01": { ...vm, vm: vm.vm === undefined ? undefined : { ...vm.vm, mounts: ["data"] } },
+            },
+        };
+        expect(() => prodSplit(split)).toThrow(
+            "the production VMs mount different NAS exports; the fleet mounts one set for all of them",
+        );
+    });
+
+    test("each host's bootstrap is the program's script with the fleet's paths and deploy user", () => {
+        const settings = fleetSettings(layout);
+        expect(baseScript("auth-prod-01", "deploy", settings)).toContain(
+            "    install -d -o 2000 -g 2000 -m 0755 '/w/stacks' '/w/hosts/auth-prod-01/appdata'\n",
+        );
+        expect(baseScript("nas-prod-01", "deploy", settings)).toContain(
+            "    usermod --append --groups docker 'deploy'\n",
+        );
     });
 });

@@ -2,7 +2,10 @@
 # A production-shaped lab fleet on this one machine: docker-prod-01, nas-prod-01, auth-prod-01 and
 # immich-prod-01, each a network namespace with its own dockerd and its own sshd, reached like
 # production as ssh://deploy@<address> (the Docker provider runs `docker system dial-stdio` over SSH).
-# Root only; needs docker.io, openssh-server and iproute2 (sudo optional). See README.md here.
+# Each host is prepared by the bootstrap script the program generates for it (bootstrap.ts renders
+# it), and the NAS's exports are bind mounts split as production's (layout.ts).
+# Root only; needs docker.io, openssh-server, iproute2 and the repository's Node.js (sudo optional).
+# See README.md here and docs/fleet.md.
 #
 #   fleet.sh up WORK                   builds (or completes) the fleet; prints its summary (JSON)
 #   fleet.sh down WORK                 stops and removes everything `up` started, then checks nothing is left
@@ -19,13 +22,17 @@ readonly prefix=10.77.0
 readonly bridge=hl-br0
 readonly bridge_address="$prefix.1"
 readonly deploy_user=deploy
-readonly service_uid=2000 service_gid=2000 service_name=homelab
 readonly socket_group=docker
+# The bootstrap steps that cannot run here (hosts/bootstrap-scripts.ts, baseSteps): installing
+# packages needs an apt mirror, and the hosts share this machine's packages.
+readonly bootstrap_skip=packages
 readonly owner_file=/run/homelab-fleet.work
 readonly sudoers_file=/etc/sudoers.d/homelab-fleet
 readonly rule_comment=homelab-fleet
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 readonly here
+repo="$(cd "$here/../.." && pwd)"
+readonly repo
 declare -A launched=() # host → the PID of the dockerd this run started
 
 usage() {
@@ -77,18 +84,16 @@ set_work() {
 
 # ---- users ---------------------------------------------------------------------------------------
 
+# What a VM has before its bootstrap runs: the docker group (the docker.io package's), the deploy user
+# and its sudo (cloud-init's). The service identity and the deploy user's docker group membership
+# are the bootstrap script's (bootstrap_hosts).
 ensure_users() {
     getent group "$socket_group" >/dev/null || groupadd --system "$socket_group"
-    getent group "$service_gid" >/dev/null || groupadd --gid "$service_gid" "$service_name"
-    getent passwd "$service_uid" >/dev/null ||
-        useradd --uid "$service_uid" --gid "$service_gid" --no-create-home --home-dir /nonexistent \
-            --shell /usr/sbin/nologin "$service_name"
     if ! getent passwd "$deploy_user" >/dev/null; then
         # "*": no password login, yet not "locked" ("!"), which sshd refuses without PAM.
         useradd --create-home --shell /bin/bash --password '*' "$deploy_user"
     fi
     case "$(getent shadow "$deploy_user" | cut -d: -f2)" in '!' | '!*' | '') usermod --password '*' "$deploy_user" ;; esac
-    usermod --append --groups "$socket_group" "$deploy_user"
     # The program's host-file and script commands run `sudo -n` as the deploy user, as in production.
     if command -v sudo >/dev/null && [ -d /etc/sudoers.d ]; then
         printf '# homelab fleet (offline-toolchain/fleet/fleet.sh); removed by fleet.sh down\n%s ALL=(ALL) NOPASSWD: ALL\n' \
@@ -133,7 +138,7 @@ ensure_network() {
 # ---- directories ---------------------------------------------------------------------------------
 
 ensure_directories() {
-    local host dir sub
+    local host dir
     chmod 0711 "$work"
     install -d -m 0711 "$work/hosts" "$work/ssh"
     install -d -m 0700 "$work/home" "$work/home/.ssh" "$work/bin"
@@ -141,13 +146,56 @@ ensure_directories() {
         dir="$(host_dir "$host")"
         install -d -m 0711 "$dir"
         install -d -m 0700 "$dir/engine" "$dir/sshd"
-        # What the bootstrap makes on a VM: /opt/stacks and /opt/appdata, owned by the service user.
-        install -d -o "$service_uid" -g "$service_gid" -m 0755 "$dir/stacks" "$dir/appdata"
     done
-    # The NAS's data share (homelab:proxmox.nfs.exports.data at /data) with photos/ and backups/ in it.
-    install -d -o "$service_uid" -g "$service_gid" -m 0775 "$work/nas" "$work/nas/data"
-    for sub in media downloads photos backups; do
-        install -d -o "$service_uid" -g "$service_gid" -m 0775 "$work/nas/data/$sub"
+}
+
+# ---- the program's view: the bootstrap scripts and the layout -------------------------------------
+
+# bootstrap.ts writes each host's bootstrap script and WORK/layout.txt from the fleet stack's settings.
+render() {
+    # shellcheck source=SCRIPTDIR/../../scripts/lib/node.sh
+    source "$repo/scripts/lib/node.sh"
+    (cd "$repo" && npx ts-node --transpile-only offline-toolchain/fleet/bootstrap.ts "$work") ||
+        die "could not render the bootstrap scripts (offline-toolchain/fleet/bootstrap.ts)"
+}
+
+# layout <kind>: the layout's lines of that kind, without the kind.
+layout() {
+    [ -f "$work/layout.txt" ] || die "$work/layout.txt is missing: run fleet.sh up $work"
+    awk -v kind="$1" '$1 == kind { sub(/^[^ ]+ /, ""); print }' "$work/layout.txt"
+}
+
+# The NAS's exports, each its own bind mount from its directory on the NAS (WORK/nas/<export path>)
+# to where the VMs mount it, parents first, as production's NFS mounts split the tree: link(2) and
+# rename(2) across two mounts fail with EXDEV even on one filesystem. Each mount is private, so a
+# child mount stays off the NAS's own view of the share (on Unraid, data/photos is an empty directory).
+ensure_exports() {
+    local uid gid key source target
+    read -r uid gid < <(layout identity)
+    while read -r key source target; do
+        install -d -o "$uid" -g "$gid" -m 0775 "$source"
+        # The data share holds empty directories as the mount points of the exports below it.
+        [ -d "$target" ] || install -d -o "$uid" -g "$gid" -m 0775 "$target"
+        if ! mountpoint -q "$target"; then
+            mount --bind "$source" "$target"
+            mount --make-private "$target"
+            log "NAS export $key: $source mounted at $target"
+        fi
+    done < <(layout export)
+}
+
+# Each host runs the bootstrap script the program generated for it, as root in the host's network
+# and UTS namespaces, skipping what cannot run here (HOMELAB_BOOTSTRAP_SKIP, printed by the script).
+# The hosts share /etc/passwd: the first run creates the service identity, the others find it.
+bootstrap_hosts() {
+    local host dir
+    for host in "${hosts[@]}"; do
+        dir="$(host_dir "$host")"
+        if ! (as_host "$host" env HOMELAB_BOOTSTRAP_SKIP="$bootstrap_skip" bash "$dir/bootstrap-base.sh" \
+            </dev/null >"$dir/bootstrap.log" 2>&1); then
+            cat "$dir/bootstrap.log" >&2
+            die "$host: its bootstrap script failed ($dir/bootstrap-base.sh)"
+        fi
     done
 }
 
@@ -339,21 +387,33 @@ stop_ssh() {
 
 # ---- summary -------------------------------------------------------------------------------------
 
+data_of() { layout data | awk -v host="$1" '$1 == host { print $2 }'; }
+
 summary() {
-    local host dir first=1
+    local host dir first=1 uid gid key source target
+    read -r uid gid < <(layout identity)
     printf '{\n  "work": "%s",\n  "path": "%s/bin",\n  "home": "%s/home",\n' "$work" "$work" "$work"
     printf '  "sshConfig": "%s/home/.ssh/config",\n  "privateKey": "%s/ssh/deploy_ed25519",\n' "$work" "$work"
     printf '  "knownHosts": "%s/ssh/known_hosts",\n  "deployUser": "%s",\n' "$work" "$deploy_user"
-    printf '  "identity": { "uid": %s, "gid": %s },\n  "nasData": "%s/nas/data",\n  "hosts": {\n' \
-        "$service_uid" "$service_gid" "$work"
+    printf '  "identity": { "uid": %s, "gid": %s },\n  "nasData": "%s",\n  "stacks": "%s",\n' \
+        "$uid" "$gid" "$(data_of nas-prod-01)" "$(layout stacks)"
+    printf '  "bootstrapSkip": "%s",\n  "exports": [' "$bootstrap_skip"
+    while read -r key source target; do
+        [ "$first" = 1 ] || printf ','
+        first=0
+        printf '\n    { "key": "%s", "source": "%s", "target": "%s" }' "$key" "$source" "$target"
+    done < <(layout export)
+    printf '\n  ],\n  "hosts": {\n'
+    first=1
     for host in "${hosts[@]}"; do
         dir="$(host_dir "$host")"
         [ "$first" = 1 ] || printf ',\n'
         first=0
         printf '    "%s": { "address": "%s", "namespace": "%s", "dockerHost": "ssh://%s@%s",\n' \
             "$host" "$(address_of "$host")" "$(netns_of "$host")" "$deploy_user" "$(address_of "$host")"
-        printf '      "socket": "unix://%s", "appdata": "%s/appdata", "stacks": "%s/stacks", "data": "%s/nas/data" }' \
-            "$(socket_of "$host")" "$dir" "$dir" "$work"
+        printf '      "socket": "unix://%s", "appdata": "%s/appdata", "data": "%s",\n' \
+            "$(socket_of "$host")" "$dir" "$(data_of "$host")"
+        printf '      "bootstrapScript": "%s/bootstrap-base.sh", "bootstrapLog": "%s/bootstrap.log" }' "$dir" "$dir"
     done
     printf '\n  }\n}\n'
 }
@@ -371,9 +431,10 @@ write_env() {
             echo "FLEET_${var}_ADDRESS=$(address_of "$host")"
             echo "FLEET_${var}_SOCKET=unix://$(socket_of "$host")"
             echo "FLEET_${var}_APPDATA=$(host_dir "$host")/appdata"
-            echo "FLEET_${var}_STACKS=$(host_dir "$host")/stacks"
+            echo "FLEET_${var}_DATA=$(data_of "$host")"
         done
-        echo "FLEET_NAS_DATA=$work/nas/data"
+        echo "FLEET_STACKS=$(layout stacks)"
+        echo "FLEET_NAS_DATA=$(data_of nas-prod-01)"
     } >"$work/fleet.env"
 }
 
@@ -392,7 +453,7 @@ claim() {
 
 up() {
     local host
-    for cmd in ip nsenter setsid dockerd docker /usr/sbin/sshd ssh-keygen iptables runuser; do
+    for cmd in ip nsenter setsid dockerd docker /usr/sbin/sshd ssh-keygen iptables runuser mountpoint; do
         command -v "$cmd" >/dev/null || die "$cmd not found (apt-get install -y --no-install-recommends docker.io openssh-server iproute2)"
     done
     claim
@@ -400,6 +461,9 @@ up() {
     check_reachable
     ensure_network
     ensure_directories
+    render
+    ensure_exports
+    bootstrap_hosts
     ensure_keys
     for host in "${hosts[@]}"; do launch_engine "$host"; done
     for host in "${hosts[@]}"; do

@@ -1,7 +1,10 @@
 /**
  * `npm run bench` (scripts/bench/run.sh sets up Node.js and the engine, then runs this): every
  * figure of README "Benchmark" in one run, with the targets printed beside them. Nothing is
- * asserted: the figures depend on the machine and on what else runs on it.
+ * asserted: the figures depend on the machine and on what else runs on it. The fleet part
+ * (scripts/bench/fleet.ts, docs/fleet.md) needs the fleet lab's lock besides the lab's:
+ *   flock -o /tmp/homelab-lab.lock flock -o /tmp/homelab-fleet.lock npm run bench
+ * Parts can be left out: --skip=evaluate,engine,fleet,unit.
  */
 import { execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
@@ -10,6 +13,7 @@ import * as path from "node:path";
 import { formatBreakdown } from "./breakdown";
 import { engineBench, type EngineFigures, type HealthFigures, type Timing } from "./engine";
 import type { EvaluationFigures } from "./evaluate";
+import { fleetBench, type FleetFigures } from "./fleet";
 import type { LabProgramFigures } from "./lab-program";
 
 const root = path.resolve(__dirname, "../..");
@@ -175,7 +179,31 @@ function unitSection(unit: UnitSuite): string[] {
     ];
 }
 
-const parts = ["evaluate", "engine", "unit"] as const;
+/** The fleet lab beside the one-engine lab: each figure, and the fleet's over the one engine's. */
+function fleetSection(figures: FleetFigures): string[] {
+    const { fleet, oneEngine } = figures;
+    const row = (label: string, ours: number, theirs: number, digits = 1): string =>
+        `  ${label.padEnd(38)} fleet ${s(ours, digits).padStart(8)}, one engine ${s(theirs, digits).padStart(8)}: ${(ours / theirs).toFixed(2)} ×`;
+    const load = (values: readonly number[]): string => values.map((value) => value.toFixed(1)).join(", ");
+    return [
+        `fleet lab (${fleet.engines} engines over SSH, ${fleet.containers} containers) against one engine ` +
+            `(unix socket, ${oneEngine.containers} containers; beszel-agent runs once per engine), same run, stand-ins for every service:`,
+        row("cold up (pulumi up, empty state):", fleet.coldUpS, oneEngine.coldUpS),
+        row(
+            `no-op preview (median of ${fleet.previewsS.length}, in turns):`,
+            median(fleet.previewsS),
+            median(oneEngine.previewsS),
+            2,
+        ),
+        `    runs: fleet ${fleet.previewsS.map((v) => v.toFixed(2)).join(", ")}; one engine ${oneEngine.previewsS.map((v) => v.toFixed(2)).join(", ")}`,
+        row("one service changed (sonarr's image):", fleet.changeS, oneEngine.changeS),
+        row("destroy:", fleet.destroyS, oneEngine.destroyS),
+        `  building the fleet (fleet.sh up: namespaces, engines, sshds, bootstrap scripts, NAS mounts): ${s(figures.fleetBuildS)}`,
+        `  load average: ${load(figures.loadBefore)} before the fleet part, ${load(figures.loadAfter)} after (1, 5, 15 min)`,
+    ];
+}
+
+const parts = ["evaluate", "engine", "fleet", "unit"] as const;
 type Part = (typeof parts)[number];
 
 /** `--skip=evaluate,unit` leaves parts out (while working on one). */
@@ -208,6 +236,7 @@ async function main(): Promise<void> {
         const engine = skip.has("engine")
             ? undefined
             : await engineBench(work, say, candidateOf(process.argv.slice(2)));
+        const fleet = skip.has("fleet") ? undefined : await fleetBench(work, say);
         let unit: UnitSuite | undefined;
         if (!skip.has("unit")) {
             say("unit suite: npx jest --ci …");
@@ -231,6 +260,8 @@ async function main(): Promise<void> {
             ...(evaluation === undefined ? ["evaluation: skipped"] : evaluationSection(evaluation.sizes)),
             "",
             ...(engine === undefined ? ["cold up and one-service change: skipped"] : upSection(engine)),
+            "",
+            ...(fleet === undefined ? ["fleet lab: skipped"] : fleetSection(fleet)),
             "",
             ...(unit === undefined ? ["unit suite: skipped"] : unitSection(unit)),
             `load average at the end: ${one?.toFixed(1) ?? "?"} (1 min), ${five?.toFixed(1) ?? "?"} (5 min)`,

@@ -817,3 +817,74 @@ test("a VM that keeps its appdata elsewhere gets that directory from its bootstr
     const script = baseScript("auth-prod-01", "deploy", { ...settings, hosts });
     expect(script).toContain("install -d -o 2000 -g 2000 -m 0755 '/opt/stacks' '/srv/appdata'");
 });
+
+describe("the base script runs every step unless HOMELAB_BOOTSTRAP_SKIP names it (labs without apt or systemd)", () => {
+    let dir: string;
+    beforeEach(() => {
+        dir = tempDir();
+    });
+    afterEach(() => {
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
+    /** docker.io is installed, no other package is; `getent` answers $FOUND (0: the accounts exist). */
+    const run = (env: Record<string, string>, found = 2): Run => {
+        const bin = fakeBin(dir, {
+            docker: "exit 0",
+            "dpkg-query": "exit 1",
+            "apt-get": "exit 0",
+            getent: `exit ${found}`,
+            groupadd: "exit 0",
+            useradd: "exit 0",
+            usermod: "exit 0",
+            install: "exit 0",
+        });
+        return runScript(scripts["docker-prod-01/bootstrap-base.sh"] ?? "", dir, bin, env);
+    };
+    const commands = (result: Run): string[] =>
+        result.log.filter((line) => line !== "" && !line.startsWith("dpkg-query") && !line.startsWith("getent"));
+
+    test("unset: packages, identity, docker access and directories, in that order", () => {
+        const result = run({});
+        expect(result.stderr).toBe("");
+        expect(result.status).toBe(0);
+        expect(commands(result)).toEqual([
+            "apt-get update -q",
+            "apt-get install -y -q --no-install-recommends nfs-common rsync curl qemu-guest-agent",
+            "groupadd --gid 2000 homelab",
+            "useradd --uid 2000 --gid 2000 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin homelab",
+            "usermod --append --groups docker deploy",
+            "install -d -o 2000 -g 2000 -m 0755 /opt/stacks /opt/appdata",
+        ]);
+    });
+
+    test("packages skipped: no dpkg-query or apt-get, the skip is printed, the rest runs", () => {
+        const result = run({ HOMELAB_BOOTSTRAP_SKIP: "packages" });
+        expect(result.status).toBe(0);
+        expect(result.stderr).toBe("bootstrap: skipped packages (HOMELAB_BOOTSTRAP_SKIP)\n");
+        expect(result.log.filter((line) => line.startsWith("dpkg-query") || line.startsWith("apt-get"))).toEqual([]);
+        expect(commands(result)).toEqual([
+            "groupadd --gid 2000 homelab",
+            "useradd --uid 2000 --gid 2000 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin homelab",
+            "usermod --append --groups docker deploy",
+            "install -d -o 2000 -g 2000 -m 0755 /opt/stacks /opt/appdata",
+        ]);
+    });
+
+    test("a second run finds the service accounts and creates none", () => {
+        const result = run({ HOMELAB_BOOTSTRAP_SKIP: "packages,directories" }, 0);
+        expect(result.status).toBe(0);
+        expect(result.stderr).toBe(
+            "bootstrap: skipped packages (HOMELAB_BOOTSTRAP_SKIP)\nbootstrap: skipped directories (HOMELAB_BOOTSTRAP_SKIP)\n",
+        );
+        expect(commands(result)).toEqual(["usermod --append --groups docker deploy"]);
+    });
+
+    test("an unknown step stops the run before any step, naming it and the steps there are", () => {
+        const result = run({ HOMELAB_BOOTSTRAP_SKIP: "packages,mounts" });
+        expect(result.status).toBe(2);
+        expect(result.stderr).toBe(
+            "bootstrap: HOMELAB_BOOTSTRAP_SKIP: unknown step 'mounts'; the steps are: packages identity docker-access directories\n",
+        );
+        expect(result.log.filter((line) => line !== "")).toEqual([]);
+    });
+});

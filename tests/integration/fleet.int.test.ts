@@ -5,8 +5,10 @@ import * as path from "node:path";
 import { catalog } from "../../catalog";
 import { imageRef, type ServiceEntry } from "../../catalog/types";
 import { standInEndpoint } from "../../components/offline";
+import { baseScript } from "../../hosts/bootstrap-scripts";
+import { fleetLayout, fleetSettings, fleetStackConfig } from "../../offline-toolchain/fleet/layout";
 import { everyHost, hostNames, type HostName } from "../../topology";
-import { repoRoot, stackConfig } from "../helpers/program";
+import { repoRoot } from "../helpers/program";
 import { EngineClient, labSecretKeys, labStack, projectCopy, stillRunning, killUpMidRun } from "./engine";
 
 /**
@@ -21,12 +23,15 @@ interface FleetHost {
     dockerHost: string;
     socket: string;
     appdata: string;
-    stacks: string;
     data: string;
+    bootstrapScript: string;
+    bootstrapLog: string;
 }
 interface Fleet {
     path: string;
     nasData: string;
+    stacks: string;
+    exports: { key: string; source: string; target: string }[];
     hosts: Record<HostName, FleetHost>;
 }
 
@@ -37,6 +42,8 @@ const standIn = { v1: "homelab-standin:v1", v2: "homelab-standin:v2" };
 const work = fs.mkdtempSync("/tmp/hl-fleet-");
 fs.chmodSync(work, 0o711);
 const fleetScript = path.join(repoRoot, "offline-toolchain/fleet/fleet.sh");
+/** The paths the fleet stack is given for this work dir (the program's view of fleet.sh's layout). */
+const layout = fleetLayout(work);
 
 let fleet: Fleet;
 let engines: Record<HostName, EngineClient>;
@@ -53,26 +60,12 @@ function fleetConfig(
     images: Record<string, string> = {},
     standInImage = standIn.v1,
 ): Record<string, { value: string }> {
-    const hosts = JSON.parse(stackConfig("fleet")["homelab:hosts"] ?? "{}") as Record<string, Record<string, unknown>>;
-    for (const name of hostNames) {
-        const host = fleet.hosts[name];
-        hosts[name] = {
-            ...hosts[name],
-            address: host.address,
-            storage: { appdata: host.appdata, data: fleet.nasData },
-            dockerSocket: host.socket.replace(/^unix:\/\//, ""),
-            scratch: path.join(work, "hosts", name, "scratch"),
-        };
-    }
+    const config = fleetStackConfig(layout);
+    const hosts = config["homelab:hosts"] as Record<string, Record<string, unknown>>;
+    for (const name of hostNames) hosts[name] = { ...hosts[name], address: fleet.hosts[name].address };
     return {
         "homelab:hosts": { value: JSON.stringify(hosts) },
-        "homelab:storage": {
-            value: JSON.stringify({
-                appdata: path.join(work, "appdata"),
-                stacks: path.join(work, "stacks"),
-                data: fleet.nasData,
-            }),
-        },
+        "homelab:storage": { value: JSON.stringify(config["homelab:storage"]) },
         "homelab:offline": { value: JSON.stringify({ standInImage, keep: ["traefik"], images }) },
     };
 }
@@ -122,7 +115,48 @@ beforeAll(async () => {
 });
 
 afterAll(() => {
+    // down fails unless nothing (no NAS mount, no engine) is left below the work dir.
     fleetCommand("down", work);
+    fs.rmSync(work, { recursive: true, force: true });
+});
+
+test("each host was prepared by the bootstrap script the program generates, skipping only what cannot run here", () => {
+    const settings = fleetSettings(layout);
+    for (const name of hostNames) {
+        const host = fleet.hosts[name];
+        // The script that ran is the program's, for this host and these paths (not a copy).
+        expect({ host: name, script: fs.readFileSync(host.bootstrapScript, "utf8") }).toEqual({
+            host: name,
+            script: baseScript(name, "deploy", settings),
+        });
+        expect({ host: name, log: fs.readFileSync(host.bootstrapLog, "utf8") }).toEqual({
+            host: name,
+            log: "bootstrap: skipped packages (HOMELAB_BOOTSTRAP_SKIP)\n",
+        });
+    }
+    // What it made, read from the machine: the service identity, the deploy user's docker group, the directories.
+    const getent = (db: string, key: string): string[] =>
+        execFileSync("getent", [db, key], { encoding: "utf8" }).trim().split(":");
+    const [, , uid, gid] = getent("passwd", "2000");
+    expect([uid, gid]).toEqual(["2000", "2000"]);
+    expect(getent("group", "2000")[2]).toBe("2000");
+    expect(execFileSync("id", ["-nG", "deploy"], { encoding: "utf8" }).trim().split(" ")).toContain("docker");
+    const owned = (dir: string): string => {
+        const stat = fs.statSync(dir);
+        return `${dir} ${stat.uid}:${stat.gid} ${(stat.mode & 0o777).toString(8)}`;
+    };
+    const dirs = [path.join(work, "stacks"), ...hostNames.map((name) => fleet.hosts[name].appdata)];
+    expect(dirs.map(owned)).toEqual(dirs.map((dir) => `${dir} 2000:2000 755`));
+    // fleet.sh and the stack's config agree on every path.
+    expect(fleet.stacks).toBe(layout.storage.stacks);
+    expect(fleet.exports).toEqual(layout.exports);
+    for (const name of hostNames) {
+        expect({ host: name, appdata: fleet.hosts[name].appdata, data: fleet.hosts[name].data }).toEqual({
+            host: name,
+            appdata: layout.hosts[name].appdata,
+            data: layout.hosts[name].data,
+        });
+    }
 });
 
 test("up from empty puts every container on its own host's engine, reached over SSH", async () => {
@@ -148,6 +182,51 @@ test("a second preview plans nothing and refresh finds no drift, over SSH", asyn
     expect(await plannedChanges()).toEqual([]);
     const refresh = await stack.refresh({ onOutput: () => undefined });
     expect(Object.keys(refresh.summary.resourceChanges ?? {}).filter((op) => op !== "same")).toEqual([]);
+});
+
+test("the NAS's exports are separate mounts: a hardlink works inside the data export and fails with EXDEV across exports", () => {
+    for (const { target } of layout.exports) {
+        expect({ target, mounted: spawnSync("mountpoint", ["-q", target]).status }).toEqual({ target, mounted: 0 });
+    }
+    const torrent = engines["docker-prod-01"];
+    const file = ".fleet-hardlink";
+    const exec = (container: string, command: string): { status: number | null; stderr: string } => {
+        const result = spawnSync("docker", ["exec", "-u", "2000:2000", container, "sh", "-c", command], {
+            encoding: "utf8",
+            env: { ...process.env, DOCKER_HOST: torrent.dockerHost },
+        });
+        return { status: result.status, stderr: result.stderr.trim() };
+    };
+    try {
+        // qBittorrent writes the download; Sonarr imports it as the arr apps do, with a hardlink.
+        expect(exec("qbittorrent", `echo fleet >/data/downloads/${file}`)).toEqual({ status: 0, stderr: "" });
+        expect(exec("sonarr", `ln /data/downloads/${file} /data/media/${file}`)).toEqual({ status: 0, stderr: "" });
+        for (const other of ["photos", "backups"]) {
+            const across = exec("sonarr", `ln /data/downloads/${file} /data/${other}/${file}`);
+            expect({ other, status: across.status === 0 ? "linked" : "failed", stderr: across.stderr }).toEqual({
+                other,
+                status: "failed",
+                stderr: `ln: /data/${other}/${file}: Invalid cross-device link`,
+            });
+        }
+        // The NAS's own view of the share: one file, two names.
+        const download = fs.statSync(path.join(fleet.nasData, "downloads", file));
+        const imported = fs.statSync(path.join(fleet.nasData, "media", file));
+        expect({ same: download.ino === imported.ino, links: download.nlink }).toEqual({ same: true, links: 2 });
+        // And on the VMs' data path from outside any container: link(2) across two exports is EXDEV.
+        const data = layout.hosts["docker-prod-01"].data;
+        let code = "linked";
+        try {
+            fs.linkSync(path.join(data, "downloads", file), path.join(data, "photos", file));
+        } catch (error) {
+            code = (error as NodeJS.ErrnoException).code ?? String(error);
+        }
+        expect(code).toBe("EXDEV");
+    } finally {
+        for (const dir of ["downloads", "media", "photos", "backups"]) {
+            fs.rmSync(path.join(fleet.nasData, dir, file), { force: true });
+        }
+    }
 });
 
 /** GET through Traefik on docker-prod-01's address, resolving the URL's host there. */
