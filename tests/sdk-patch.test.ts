@@ -1,12 +1,14 @@
 /**
- * patches/@pulumi+pulumi+*.patch (applied by patch-package after `npm ci`): the SDK keeps a stack
- * trace on every promise it tracks for its leak report, and used to format it on the spot, once
- * per output property. The patch formats it only when the report reads it.
+ * patches/@pulumi+pulumi+*.patch (applied by patch-package after `npm ci`): the SDK captured a
+ * stack trace on every promise it tracks, once per output property, for a leak report that prints
+ * it only when PULUMI_DEBUG_PROMISE_LEAKS is set. The patch captures it only then.
  */
 interface Tracked extends Promise<unknown> {
     _debugStackTrace?: string;
 }
 interface Debuggable {
+    /** `!!process.env.PULUMI_DEBUG_PROMISE_LEAKS`, read when the module loads. */
+    debugPromiseLeaks: boolean;
     debuggablePromise(p: Promise<unknown>, ctx: unknown): Promise<unknown>;
     leakedPromises(): [Set<Tracked>, string];
     promiseDebugString(p: Tracked): string;
@@ -26,15 +28,38 @@ function trackedHere(): Tracked {
     return tracked;
 }
 
-test("the stack of a tracked promise is formatted lazily, when the leak report reads it", () => {
-    const descriptor = Object.getOwnPropertyDescriptor(trackedHere(), "_debugStackTrace");
-    expect(typeof descriptor?.get).toBe("function");
-    expect(descriptor).not.toHaveProperty("value");
+const debugSetting = sdk.debugPromiseLeaks;
+afterEach(() => {
+    sdk.debugPromiseLeaks = debugSetting;
+    jest.restoreAllMocks();
 });
 
-test("the leak report still says where the promise came from", () => {
+test("a tracked promise carries no stack trace in a normal run", () => {
+    sdk.debugPromiseLeaks = false;
+    const tracked = trackedHere();
+    expect(Object.getOwnPropertyDescriptor(tracked, "_debugStackTrace")).toBeUndefined();
+    // The leak report itself (which promise, made for what) is unchanged.
+    expect(sdk.promiseDebugString(tracked)).toContain("sdk-patch test");
+});
+
+test("with PULUMI_DEBUG_PROMISE_LEAKS the leak report still says where the promise came from", () => {
+    sdk.debugPromiseLeaks = true;
+    // With the setting on, leakedPromises also prints each leak to stderr.
+    jest.spyOn(console, "error").mockImplementation(() => undefined);
     const report = sdk.promiseDebugString(trackedHere());
     expect(report).toContain("sdk-patch test");
     expect(report).toContain("trackedHere");
     expect(report).toContain("sdk-patch.test.ts");
+});
+
+test("the leak count still works without the trace", () => {
+    sdk.debugPromiseLeaks = false;
+    sdk.leakedPromises();
+    void sdk.debuggablePromise(new Promise(() => undefined), "one");
+    void sdk.debuggablePromise(Promise.resolve(), "settles");
+    return Promise.resolve().then(() => {
+        const [leaked, message] = sdk.leakedPromises();
+        expect(leaked.size).toBe(1);
+        expect(message).toContain("1 promise was still active");
+    });
 });

@@ -31,9 +31,42 @@ function typecheck(base: string, source: string): { status: number | null; outpu
 
 const typeError = 'const port: number = "8989";\nexport default port;\n';
 
+interface TsNodeService {
+    options: { swc?: boolean };
+    compile(code: string, fileName: string): string;
+}
+
+/** ts-node registered the way Pulumi's Node.js runtime registers it (@pulumi/pulumi/cmd/run/run.js). */
+function pulumiTsNode(): TsNodeService {
+    const tsconfig = path.join(repoRoot, "tsconfig.json");
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- ts-node's API, as the SDK loads it
+    const tsNode = require("ts-node") as { create(options: Record<string, unknown>): TsNodeService };
+    return tsNode.create({
+        compiler: require.resolve("typescript"),
+        transpileOnly: compilerOptions(tsconfig).noCheck,
+        project: tsconfig,
+        skipProject: false,
+        compilerOptions: {},
+    });
+}
+
 test("Pulumi runs the program transpile-only: tsconfig.json skips the type check", () => {
     expect(compilerOptions(path.join(repoRoot, "tsconfig.json")).noCheck).toBe(true);
     expect(typecheck("tsconfig.json", typeError).status).toBe(0);
+});
+
+test("Pulumi's runtime hands ts-node tsconfig.json, whose ts-node section selects SWC", () => {
+    // The SDK's runtime registers ts-node with `project` set to the tsconfig path, so ts-node reads
+    // its "ts-node" options (swc) from there; an SDK that stopped doing so would quietly lose SWC.
+    const runJs = fs.readFileSync(path.join(repoRoot, "node_modules/@pulumi/pulumi/cmd/run/run.js"), "utf8");
+    expect(runJs).toContain("project: tsConfigPath");
+    const service = pulumiTsNode();
+    expect(service.options.swc).toBe(true);
+    // SWC's CommonJS output (a getter per export), not TypeScript's (`exports.default = port`); a
+    // type error does not stop it.
+    const output = service.compile(typeError, path.join(repoRoot, "swc-probe.ts"));
+    expect(output).toContain('Object.defineProperty(exports, "default", {');
+    expect(output).not.toContain("exports.default = port");
 });
 
 test("the test command's type check still fails on a type error", () => {

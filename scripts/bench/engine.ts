@@ -5,7 +5,7 @@
  * change and its downtime, then the same containers from the generated compose file twice: all at
  * once, and with the program's health ordering. Figures only; nothing is asserted.
  */
-import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
+import { LocalWorkspace, type ConfigMap, type Stack } from "@pulumi/pulumi/automation";
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -18,7 +18,7 @@ import { breakdown, parseEngineLog, type Breakdown } from "./breakdown";
 
 const run = promisify(execFile);
 const services = catalog.filter((entry) => entry.enabled !== false);
-const standIn = { v1: "homelab-standin:v1", v2: "homelab-standin:v2" };
+export const standIn = { v1: "homelab-standin:v1", v2: "homelab-standin:v2" };
 /** What labStack gives the Automation API, for the CLI runs in the same project and backend. */
 const passphrase = "integration-test";
 /** No-op previews of each program, taken in turns (floor, lab, floor, lab, …). */
@@ -75,7 +75,7 @@ async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The CLI's environment for a project on the bench's local backend. */
-function cliEnv(work: string, dockerHost: string): NodeJS.ProcessEnv {
+export function cliEnv(work: string, dockerHost: string): NodeJS.ProcessEnv {
     return {
         ...process.env,
         PULUMI_BACKEND_URL: `file://${work}/state`,
@@ -106,7 +106,7 @@ function childrenCpu(times: string): number {
  * CPU time is that of the CLI and every process it started (plugins, Node.js). Fails unless it
  * plans nothing: a preview with changes is not the no-op figure.
  */
-async function noopPreview(
+export async function noopPreview(
     dir: string,
     stack: string,
     env: NodeJS.ProcessEnv,
@@ -131,7 +131,7 @@ async function noopPreview(
  * The floor: an empty TypeScript program (`export const x = 1`) run the way the lab's is (same
  * engine, runtime options, tsconfig and node_modules, a local file backend).
  */
-async function floorStack(work: string): Promise<{ dir: string; stack: Stack }> {
+export async function floorStack(work: string): Promise<{ dir: string; stack: Stack }> {
     const dir = path.join(work, "floor");
     fs.mkdirSync(dir, { recursive: true });
     fs.mkdirSync(path.join(work, "state"), { recursive: true });
@@ -166,7 +166,7 @@ async function floorStack(work: string): Promise<{ dir: string; stack: Stack }> 
 }
 
 /** A copy of a checkout to run the engine on (its node_modules linked to this repository's). */
-function checkoutCopy(from: string, to: string): string {
+export function checkoutCopy(from: string, to: string): string {
     const skip = new Set(["node_modules", ".git", ".lab", "coverage", "bin"]);
     fs.mkdirSync(to, { recursive: true });
     for (const entry of fs.readdirSync(from)) {
@@ -174,6 +174,36 @@ function checkoutCopy(from: string, to: string): string {
     }
     fs.symlinkSync(path.join(repoRoot, "node_modules"), path.join(to, "node_modules"));
     return to;
+}
+
+/**
+ * A copy of checkout `from` (as `work/<name>`) that takes over a copy of the lab project's state
+ * with one `up`: what that changed is `migration`. Its previews then run on the same engine and
+ * containers as the lab's.
+ */
+export async function takeOver(
+    work: string,
+    env: NodeJS.ProcessEnv,
+    labProject: string,
+    from: string,
+    name: string,
+): Promise<{ dir: string; env: NodeJS.ProcessEnv; migration: string }> {
+    const dir = checkoutCopy(from, path.join(work, name));
+    fs.copyFileSync(path.join(labProject, "Pulumi.lab.yaml"), path.join(dir, "Pulumi.lab.yaml"));
+    fs.cpSync(path.join(work, "state"), path.join(work, `state-${name}`), { recursive: true });
+    const takenEnv = { ...env, PULUMI_BACKEND_URL: `file://${work}/state-${name}` };
+    const { stdout } = await run("pulumi", ["up", "--yes", "--skip-preview", "--stack", "lab", "--non-interactive"], {
+        cwd: dir,
+        env: takenEnv,
+        maxBuffer: 64 * 1024 * 1024,
+    });
+    const summary = stdout.slice(stdout.lastIndexOf("Resources:")).split("\n");
+    const migration = summary
+        .slice(1)
+        .map((line) => line.trim())
+        .filter((line) => line !== "" && !line.startsWith("Duration"))
+        .join(", ");
+    return { dir, env: takenEnv, migration };
 }
 
 /**
@@ -188,21 +218,7 @@ async function candidateRounds(
     candidate: string,
     say: (line: string) => void,
 ): Promise<CandidateFigures> {
-    const dir = checkoutCopy(candidate, path.join(work, "candidate"));
-    fs.copyFileSync(path.join(labProject, "Pulumi.lab.yaml"), path.join(dir, "Pulumi.lab.yaml"));
-    fs.cpSync(path.join(work, "state"), path.join(work, "state-candidate"), { recursive: true });
-    const candidateEnv = { ...env, PULUMI_BACKEND_URL: `file://${work}/state-candidate` };
-    const { stdout } = await run("pulumi", ["up", "--yes", "--skip-preview", "--stack", "lab", "--non-interactive"], {
-        cwd: dir,
-        env: candidateEnv,
-        maxBuffer: 64 * 1024 * 1024,
-    });
-    const summary = stdout.slice(stdout.lastIndexOf("Resources:")).split("\n");
-    const migration = summary
-        .slice(1)
-        .map((line) => line.trim())
-        .filter((line) => line !== "" && !line.startsWith("Duration"))
-        .join(", ");
+    const { dir, env: candidateEnv, migration } = await takeOver(work, env, labProject, candidate, "candidate");
     say(`candidate ${candidate}: its first up on a copy of the lab's state: ${migration}`);
     const labPreviews: Timing[] = [];
     const candidatePreviews: Timing[] = [];
@@ -301,6 +317,48 @@ async function composeRun(engine: TestEngine, file: string): Promise<HealthFigur
     return figures;
 }
 
+/** The lab's stack config for the bench's engine: every host on it, storage under `work`, the stand-in image. */
+export function labConfig(
+    work: string,
+    engine: TestEngine,
+    offline: Record<string, unknown> = {},
+): { config: ConfigMap; storage: { appdata: string; stacks: string; data: string } } {
+    const storage = { appdata: `${work}/appdata`, stacks: `${work}/stacks`, data: `${work}/data` };
+    const hosts = Object.fromEntries(
+        Object.entries(stackSettings("lab").hosts).map(([name, host]) => [
+            name,
+            { ...host, dockerHost: engine.dockerHost },
+        ]),
+    );
+    return {
+        storage,
+        config: {
+            "homelab:hosts": { value: JSON.stringify(hosts) },
+            "homelab:storage": { value: JSON.stringify(storage) },
+            "homelab:offline": { value: JSON.stringify({ standInImage: standIn.v1, ...offline }) },
+        },
+    };
+}
+
+/** The lab stack of a project copy, configured for the bench's engine (throwaway secrets); not yet up. */
+export async function labOnEngine(
+    work: string,
+    engine: TestEngine,
+    project: string,
+): Promise<{
+    stack: Stack;
+    config: (offline: Record<string, unknown>) => ConfigMap;
+    storage: { appdata: string; stacks: string; data: string };
+}> {
+    const stack = await labStack(project, work);
+    const { storage } = labConfig(work, engine);
+    await stack.setAllConfig(labConfig(work, engine).config);
+    for (const key of labSecretKeys()) {
+        await stack.setConfig(`homelab:${key}`, { value: `bench-${key}`, secret: true });
+    }
+    return { stack, config: (offline) => labConfig(work, engine, offline).config, storage };
+}
+
 export async function engineBench(
     work: string,
     say: (line: string) => void,
@@ -316,24 +374,8 @@ export async function engineBench(
         const floor = await floorStack(work);
         await floor.stack.up();
 
-        const lab = { appdata: `${work}/appdata`, stacks: `${work}/stacks`, data: `${work}/data` };
-        const hosts = Object.fromEntries(
-            Object.entries(stackSettings("lab").hosts).map(([name, host]) => [
-                name,
-                { ...host, dockerHost: engine.dockerHost },
-            ]),
-        );
-        const config = (offline: Record<string, unknown>) => ({
-            "homelab:hosts": { value: JSON.stringify(hosts) },
-            "homelab:storage": { value: JSON.stringify(lab) },
-            "homelab:offline": { value: JSON.stringify({ standInImage: standIn.v1, ...offline }) },
-        });
         project = projectCopy();
-        const stack = await labStack(project, work);
-        await stack.setAllConfig(config({}));
-        for (const key of labSecretKeys()) {
-            await stack.setConfig(`homelab:${key}`, { value: `bench-${key}`, secret: true });
-        }
+        const { stack, config, storage: lab } = await labOnEngine(work, engine, project);
 
         const upStart = process.hrtime.bigint();
         await stack.up();
@@ -415,7 +457,7 @@ export async function engineBench(
  * interfaces stay), and enough of them use up Docker's default address pools for every engine on
  * the machine: remove the containers and networks first.
  */
-function removeNetworks(engine: TestEngine): void {
+export function removeNetworks(engine: TestEngine): void {
     try {
         const containers = engine.docker("ps", "-aq");
         if (containers !== "") engine.docker("rm", "-f", ...containers.split("\n"));
