@@ -41,7 +41,10 @@ export const localFileSetProvider: pulumi.dynamic.ResourceProvider<LocalFileSetI
         return Promise.resolve({ outs: news });
     },
     diff(_id, olds, news) {
-        return Promise.resolve({ changes: JSON.stringify(olds) !== JSON.stringify(news) });
+        // Only the data: the olds also carry the serialised provider (`__provider`), whose text
+        // changes with the transpiler, and that alone must not rewrite the files.
+        const data = (props: LocalFileSetInputs) => JSON.stringify([props.directory, props.files, props.ownedSuffix]);
+        return Promise.resolve({ changes: data(olds) !== data(news) });
     },
     delete(_id, props) {
         // eslint-disable-next-line @typescript-eslint/no-require-imports -- dynamic providers are serialised

@@ -475,18 +475,38 @@ up() {
     summary | tee "$work/fleet.json"
 }
 
+# Whether the shared names (the hl-* namespaces, the bridge, the sudoers file) are this work dir's:
+# no other fleet claimed them. A `down` of a work dir whose `up` was refused must not touch them.
+owns_shared() {
+    [ ! -f "$owner_file" ] || [ "$(cat "$owner_file")" = "$work" ]
+}
+
 # Every process of the fleet: the network namespaces' (dockerd, containerd, docker-proxy, sshd and
-# its sessions, host-network containers) and those naming the work dir (containerd shims).
+# its sessions, host-network containers), only when they are this fleet's, and those naming the
+# work dir (containerd shims).
 fleet_pids() {
     local host
-    for host in "${hosts[@]}"; do
-        [ -e "/run/netns/$(netns_of "$host")" ] && ip netns pids "$(netns_of "$host")"
-    done
+    if owns_shared; then
+        for host in "${hosts[@]}"; do
+            [ -e "/run/netns/$(netns_of "$host")" ] && ip netns pids "$(netns_of "$host")"
+        done
+    fi
     pgrep -f -- "$(pattern "$work/hosts/")" || true
 }
 
 down() {
     local host pids left=() ns mounts
+    if ! owns_shared; then
+        # Another fleet is up (its own work dir claimed the namespaces): leave all of it alone and
+        # clean only what names this work dir.
+        log "another fleet ($(cat "$owner_file")) owns the namespaces: only $work is cleaned"
+        pids="$(pgrep -f -- "$(pattern "$work/hosts/")" | tr '\n' ' ' || true)"
+        # shellcheck disable=SC2086 # a list of pids
+        [ -z "${pids// /}" ] || kill -9 $pids 2>/dev/null || true
+        mounts="$(findmnt -rn -o TARGET | grep -F "$work/" | sort -r || true)"
+        [ -z "$mounts" ] || echo "$mounts" | xargs -r -n1 umount -l
+        return 0
+    fi
     for host in "${hosts[@]}"; do
         [ -f "$(host_dir "$host")/sshd/sshd.pid" ] && stop_ssh "$host"
         stop_engine "$host" &

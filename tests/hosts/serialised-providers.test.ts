@@ -66,3 +66,14 @@ test("LocalFileSet creates, then updates and drops a stale file of its kind", as
     expect(fs.readdirSync(work).sort()).toEqual(["a.json", "keep.txt"]);
     expect(fs.readFileSync(path.join(work, "a.json"), "utf8")).toBe('{"x":1}');
 });
+
+test("LocalFileSet: a new serialised provider text alone is no change; a changed file is", async () => {
+    const provider = await asTheEngineRunsIt(localFileSetProvider);
+    const set = { directory: work, files: { "a.json": "{}" }, ownedSuffix: ".json" };
+    // What the engine hands diff: the old state carries the provider text the old program serialised.
+    const olds = { ...set, __provider: "exports.handler = /* as TypeScript's transpiler wrote it */ 1;" };
+    const news = { ...set, __provider: "exports.handler = /* as SWC wrote it */ 1;" };
+    expect(await provider.diff?.(work, olds, news)).toEqual({ changes: false });
+    const changed = { ...news, files: { "a.json": '{"x":1}' } };
+    expect(await provider.diff?.(work, olds, changed)).toEqual({ changes: true });
+});
