@@ -118,6 +118,7 @@ afterAll(() => {
     // down fails unless nothing (no NAS mount, no engine) is left below the work dir.
     fleetCommand("down", work);
     fs.rmSync(work, { recursive: true, force: true });
+    fs.rmSync(project, { recursive: true, force: true });
 });
 
 test("each host was prepared by the bootstrap script the program generates, skipping only what cannot run here", () => {

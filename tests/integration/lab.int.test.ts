@@ -83,6 +83,8 @@ beforeAll(async () => {
 
 afterAll(() => {
     engine.stop();
+    // The project copy only (the work dir keeps the state and engine logs for a failed run).
+    fs.rmSync(project, { recursive: true, force: true });
 });
 
 test("up from empty state runs every catalog container as declared", async () => {
