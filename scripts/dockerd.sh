@@ -37,6 +37,8 @@ case "$action" in
     if [ -f "$pidfile" ]; then
       pid="$(cat "$pidfile")"
       DOCKER_HOST="unix://$socket" docker ps -aq 2>/dev/null | xargs -r env DOCKER_HOST="unix://$socket" docker rm -f >/dev/null 2>&1 || true
+      # Its networks' bridges (br-*) and iptables rules outlive the engine unless it removes them.
+      DOCKER_HOST="unix://$socket" docker network prune -f >/dev/null 2>&1 || true
       kill "$pid" 2>/dev/null || true
       for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
       kill -9 "$pid" 2>/dev/null || true
