@@ -3,6 +3,7 @@ import { resolve, type ServiceEntry } from "../catalog/types";
 import { targetOf, type Target } from "../catalog/targets";
 import { edgeHost, everyHost, hostNames, type HostName } from "../topology";
 import { dockerEndpoint, proxyNetworkName } from "../hosts/endpoint";
+import { clusterIngressAddress } from "../hosts/k3s-config";
 import { runtimeImage } from "./offline";
 import {
     healthcheckFor,
@@ -100,7 +101,7 @@ export const clusterEndpoint = "k3s://cluster";
  */
 export function clusterHostSettings(settings: Settings): HostSettings {
     return {
-        address: settings.cluster?.nodes[0]?.address ?? "127.0.0.1",
+        address: clusterIngressAddress(settings) ?? "127.0.0.1",
         dockerHost: clusterEndpoint,
         devices: [],
         scratch: "/tmp/homelab",
