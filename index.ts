@@ -19,10 +19,9 @@ import { HostFileSet } from "./hosts/file-set";
 import { HostFile } from "./hosts/host-file";
 import { DockerHosts, type DockerHost } from "./hosts/docker";
 import { Machines } from "./hosts/machines";
-import { K3sCluster } from "./hosts/k3s";
 import { traefikCrdsUrl } from "./hosts/k3s-scripts";
 import { clusterSettings, dockerSettings } from "./catalog/targets";
-import { ClusterServices } from "./components/kubernetes";
+import type * as OnCluster from "./components/kubernetes/on-demand";
 import { checkInput } from "./input";
 
 // Everything that can be wrong with the input fails here, before any resource is registered.
@@ -141,6 +140,8 @@ if (settings.cluster !== undefined && workloads.length > 0) {
     const ingress = catalog.find((entry) => entry.name === roles.ingress);
     if (ingress === undefined)
         throw new Error(`k3s: the catalog has no ${roles.ingress} entry for the cluster's ingress`);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only here (on-demand.ts says why)
+    const { K3sCluster, ClusterServices } = require("./components/kubernetes/on-demand") as typeof OnCluster;
     const cluster = new K3sCluster("k3s", {
         cluster: settings.cluster,
         secrets,
