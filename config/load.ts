@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, describeIssues } from "./errors";
 import { settingsSchema, type Settings } from "./schema";
-import { parseConfigValue, plainConfigOf, type StackFile } from "./stack-file";
+import { parseConfigValue, plainConfigOf, type StackFile } from "./stack-values";
 
 export const configNamespace = "homelab";
 

@@ -1,12 +1,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
+import { isSecureValue, type StackFile } from "./stack-values";
 
-/** The parts of `Pulumi.<stack>.yaml` the project reads. */
-export interface StackFile {
-    encryptionsalt?: string;
-    config: Record<string, unknown>;
-}
+export { isSecureValue, parseConfigValue, plainConfigOf, type StackFile } from "./stack-values";
 
 export function stackFilePath(projectDir: string, stack: string): string {
     return path.join(projectDir, `Pulumi.${stack}.yaml`);
@@ -15,32 +12,6 @@ export function stackFilePath(projectDir: string, stack: string): string {
 export function readStackFile(file: string): StackFile {
     const document = parse(fs.readFileSync(file, "utf8")) as Partial<StackFile> | null;
     return { ...document, config: document?.config ?? {} };
-}
-
-/** A secure (encrypted) value: it never reaches the settings. */
-export function isSecureValue(value: unknown): boolean {
-    return typeof value === "object" && value !== null && "secure" in value;
-}
-
-/**
- * The stack's plain values as the engine hands them to a program: a flat `key → string` map with
- * objects, numbers and booleans as JSON. Secure values are left out.
- */
-export function plainConfigOf(file: StackFile): Record<string, string> {
-    return Object.fromEntries(
-        Object.entries(file.config)
-            .filter(([, value]) => !isSecureValue(value))
-            .map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)]),
-    );
-}
-
-/** Config values are JSON when they are objects, numbers or booleans, and plain text otherwise. */
-export function parseConfigValue(text: string): unknown {
-    try {
-        return JSON.parse(text) as unknown;
-    } catch {
-        return text;
-    }
 }
 
 /**
