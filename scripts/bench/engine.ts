@@ -165,14 +165,17 @@ export async function floorStack(work: string): Promise<{ dir: string; stack: St
     return { dir, stack };
 }
 
-/** A copy of a checkout to run the engine on (its node_modules linked to this repository's). */
+/** A copy of a checkout to run the engine on, its node_modules linked: its own if it has them, else this repository's. */
 export function checkoutCopy(from: string, to: string): string {
     const skip = new Set(["node_modules", ".git", ".lab", "coverage", "bin"]);
     fs.mkdirSync(to, { recursive: true });
     for (const entry of fs.readdirSync(from)) {
         if (!skip.has(entry)) fs.cpSync(path.join(from, entry), path.join(to, entry), { recursive: true });
     }
-    fs.symlinkSync(path.join(repoRoot, "node_modules"), path.join(to, "node_modules"));
+    // A checkout with its own node_modules (a dependency or SDK-patch change) runs with them.
+    const ownModules = path.join(from, "node_modules");
+    const modules = fs.existsSync(ownModules) ? fs.realpathSync(ownModules) : path.join(repoRoot, "node_modules");
+    fs.symlinkSync(modules, path.join(to, "node_modules"));
     return to;
 }
 
