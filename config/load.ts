@@ -1,31 +1,59 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, describeIssues } from "./errors";
 import { settingsSchema, type Settings } from "./schema";
+import { unknownSettingProblems } from "./unknown-keys";
 import { parseConfigValue, plainConfigOf, type StackFile } from "./stack-values";
 
 export const configNamespace = "homelab";
 
-/** Reads and validates every non-secret `homelab:*` key; throws one ConfigError listing all problems. */
-export function loadSettings(config = new pulumi.Config(configNamespace)): Settings {
-    return parseSettings((key) => config.get(key));
+/**
+ * Reads and validates every non-secret `homelab:*` key of the running stack; throws one ConfigError
+ * listing all problems, a key that is not a setting among them.
+ */
+export function loadSettings(): Settings {
+    return parseSettings(plainConfigOfRun());
 }
 
 /** The settings of a stack file read outside a Pulumi run (the adoption command, the policy pack, tests). */
 export function settingsOfStackFile(file: StackFile): Settings {
-    const plain = plainConfigOf(file);
-    return parseSettings((key) => plain[`${configNamespace}:${key}`]);
+    return parseSettings(namespaced(plainConfigOf(file)));
 }
 
-function parseSettings(valueOf: (key: string) => string | undefined): Settings {
+/**
+ * The running stack's plain `homelab:*` values, without the namespace. The engine names the
+ * stack's secret keys to the SDK, whose `isConfigSecret` reads them; it is not in the SDK's
+ * types, hence the narrow cast. Without it every key counts as plain and a secret key would be
+ * reported as not a setting: the unit tests run through this path and would fail.
+ */
+function plainConfigOfRun(): Record<string, string> {
+    const { isConfigSecret } = pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean };
+    const all = pulumi.runtime.allConfig();
+    return namespaced(Object.fromEntries(Object.entries(all).filter(([key]) => isConfigSecret?.(key) !== true)));
+}
+
+/** `homelab:key` → value, as `key` → value; other namespaces (pulumi:, docker:) left out. */
+function namespaced(config: Readonly<Record<string, string>>): Record<string, string> {
+    const prefix = `${configNamespace}:`;
+    return Object.fromEntries(
+        Object.entries(config)
+            .filter(([key]) => key.startsWith(prefix))
+            .map(([key, value]) => [key.slice(prefix.length), value]),
+    );
+}
+
+function parseSettings(plain: Readonly<Record<string, string>>): Settings {
+    const settingKeys = Object.keys(settingsSchema.shape);
     const raw: Record<string, unknown> = {};
-    for (const key of Object.keys(settingsSchema.shape)) {
-        const text = valueOf(key);
+    for (const key of settingKeys) {
+        const text = plain[key];
         if (text !== undefined) raw[key] = parseConfigValue(text);
     }
     const parsed = settingsSchema.safeParse(raw);
-    if (!parsed.success) {
-        throw new ConfigError(describeIssues(configNamespace, raw, parsed.error.issues));
-    }
+    const problems = [
+        ...unknownSettingProblems(configNamespace, Object.keys(plain), settingKeys),
+        ...(parsed.success ? [] : describeIssues(configNamespace, raw, parsed.error.issues)),
+    ];
+    if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
     return parsed.data;
 }
 

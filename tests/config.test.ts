@@ -1,6 +1,7 @@
 import { catalog } from "../catalog";
 import { assertCatalog, catalogProblems } from "../catalog/validate";
 import type { ServiceEntry } from "../catalog/types";
+import { settingsOfStackFile } from "../config/load";
 import { loadProgram, ProgramLoadError, stackConfig, stackSettings } from "./helpers/program";
 
 /** Loads prod with one config key replaced, expecting the load to fail before any resource exists. */
@@ -82,6 +83,59 @@ describe("bad config fails before any resource is registered, naming key, value 
         expect(error.message).toMatch(
             /homelab:domain: .*\n.*homelab:lanSubnet: "10.0.0.0\/99" is not allowed; expected an IPv4 CIDR/,
         );
+    });
+});
+
+describe("a plain homelab: key the program does not read is an error, not silently ignored", () => {
+    const settingsList =
+        "domain, timezone, identity, hosts, storage, lanSubnet, traefik, vpn, adguard, offline, hostFiles, " +
+        "protectStateful, edge, cloudflare, proxmox, backups, targets, cluster";
+
+    test("a misspelt setting names the key, the setting it probably meant and the settings", async () => {
+        const error = await failure({ "homelab:protectStatefull": "true" });
+        expect(error.message).toContain(
+            "homelab:protectStatefull is set, but protectStatefull is not a setting; " +
+                `did you mean homelab:protectStateful? the settings are ${settingsList} (a secret is set with --secret)`,
+        );
+        expect(error.registered).toBe(0);
+    });
+
+    test("a key like no setting gets no guess", async () => {
+        const error = await failure({ "homelab:wireguardPort": "51820" });
+        expect(error.message).toContain(
+            `homelab:wireguardPort is set, but wireguardPort is not a setting; the settings are ${settingsList}`,
+        );
+    });
+
+    test("a secret set without --secret is reported, and its value never shown", async () => {
+        const error = await failure({ "homelab:authentikSecretKey": "plain-text-secret-value" }, [
+            "authentikSecretKey",
+        ]);
+        expect(error.message).toContain(
+            "homelab:authentikSecretKey is set, but authentikSecretKey is not a setting; the settings are",
+        );
+        expect(error.message).toContain("(a secret is set with --secret)");
+        expect(error.message).not.toContain("plain-text-secret-value");
+    });
+
+    test("it is reported with the other problems, at once", async () => {
+        const error = await failure({ "homelab:domian": "giohosted.com", "homelab:lanSubnet": "10.0.0.0/99" });
+        expect(error.message).toMatch(
+            /homelab:domian is set, .*did you mean homelab:domain\?[^\n]*\n.*homelab:lanSubnet: "10.0.0.0\/99"/,
+        );
+    });
+
+    test("secret keys are not settings and are never reported (the lab is loaded with every secret key, most unread)", async () => {
+        await expect(loadProgram("lab")).resolves.toBeDefined();
+    });
+
+    test("a stack file read outside a run (policy pack, adoption) gets the same check; its secure values are not settings", () => {
+        const config = { ...stackConfig("lab"), "homelab:protectStatefull": "true" };
+        expect(() => settingsOfStackFile({ config })).toThrow(
+            "homelab:protectStatefull is set, but protectStatefull is not a setting; did you mean homelab:protectStateful?",
+        );
+        const withSecret = { ...stackConfig("lab"), "homelab:someToken": { secure: "v1:AAAA" } };
+        expect(settingsOfStackFile({ config: withSecret }).domain).toBe(stackSettings("lab").domain);
     });
 });
 
