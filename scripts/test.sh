@@ -25,7 +25,23 @@ if [ "${HOMELAB_INTEGRATION:-run}" != "skip" ]; then
   done
   # The engine, the Docker and Kubernetes providers as plugins, HOMELAB_K8S_BIN (built once, cached).
   HOMELAB_KUBERNETES=build source offline-toolchain/engine/env.sh
-  npx jest -c jest.integration.config.js --ci --json --outputFile="$results/integration.json"
+  # Each suite lists its work dir here (tests/integration/engine.ts suiteWorkDir): a failed run's
+  # are kept for their logs, a passing run's removed, unless something is still mounted below one.
+  export HOMELAB_TEST_WORK_DIRS="$results/work-dirs"
+  : >"$HOMELAB_TEST_WORK_DIRS"
+  status=0
+  npx jest -c jest.integration.config.js --ci --json --outputFile="$results/integration.json" || status=$?
+  while IFS= read -r dir; do
+    [ -d "$dir" ] || continue
+    if [ "$status" -ne 0 ]; then
+      echo "kept for the failed run: $dir"
+    elif findmnt -rn -o TARGET | awk -v below="$dir/" 'index($0, below) == 1 { found = 1 } END { exit !found }'; then
+      echo "kept (still mounted below it): $dir" >&2
+    else
+      rm -rf "$dir"
+    fi
+  done <"$HOMELAB_TEST_WORK_DIRS"
+  [ "$status" -eq 0 ] || exit "$status"
 fi
 
 node -e '

@@ -8,7 +8,7 @@ import { composeDocument, composeYaml } from "../../components/compose";
 import { catalogSecretRequests } from "../../catalog/secrets";
 import type { ImportFile } from "../../scripts/adopt/documents";
 import { repoRoot, stackSettings } from "../helpers/program";
-import { labStack, projectCopy, TestEngine } from "./engine";
+import { labStack, projectCopy, TestEngine, suiteWorkDir } from "./engine";
 
 /**
  * Adoption on the real engine: the arr and torrent stacks run as today's hand-run compose stacks
@@ -20,7 +20,7 @@ import { labStack, projectCopy, TestEngine } from "./engine";
 const adoptedStacks = ["arr", "torrent"];
 const services = catalog.filter((entry) => entry.enabled !== false);
 const adoptedServices = services.filter((entry) => adoptedStacks.includes(entry.stack)).map((entry) => entry.name);
-const work = fs.mkdtempSync(path.join(os.tmpdir(), "homelab-adopt-"));
+const work = suiteWorkDir(path.join(os.tmpdir(), "homelab-adopt-"));
 const lab = { appdata: `${work}/appdata`, stacks: `${work}/stacks`, data: `${work}/data` };
 const standIn = "homelab-standin:adopt";
 const secretValue = (key: string): string => `it-${key}`;

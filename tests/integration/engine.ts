@@ -76,6 +76,18 @@ export interface ContainerInfo {
 }
 
 /**
+ * A suite's work dir (state, engine data and logs), kept after the run for a failure's logs. When
+ * the test command runs the suites it names a list file in HOMELAB_TEST_WORK_DIRS, and removes the
+ * dirs a passing run made (scripts/test.sh).
+ */
+export function suiteWorkDir(prefix: string): string {
+    const dir = fs.mkdtempSync(prefix);
+    const list = process.env.HOMELAB_TEST_WORK_DIRS;
+    if (list !== undefined && list !== "") fs.appendFileSync(list, `${dir}\n`);
+    return dir;
+}
+
+/**
  * A copy of the project to run the real engine on, so the test's stack config never touches
  * the repository's Pulumi.lab.yaml. node_modules is linked, not copied.
  */

@@ -9,7 +9,7 @@ import { baseScript } from "../../hosts/bootstrap-scripts";
 import { fleetLayout, fleetSettings, fleetStackConfig } from "../../offline-toolchain/fleet/layout";
 import { everyHost, hostNames, type HostName } from "../../topology";
 import { repoRoot } from "../helpers/program";
-import { EngineClient, labSecretKeys, labStack, projectCopy, stillRunning, killUpMidRun } from "./engine";
+import { EngineClient, labSecretKeys, labStack, projectCopy, stillRunning, killUpMidRun, suiteWorkDir } from "./engine";
 
 /**
  * Production's shape on one machine (offline-toolchain/fleet/): four hosts, each a network
@@ -39,7 +39,7 @@ const services = catalog.filter((entry) => entry.enabled !== false);
 const traefik = services.find((entry) => entry.name === "traefik") as ServiceEntry;
 const standIn = { v1: "homelab-standin:v1", v2: "homelab-standin:v2" };
 // Short: the engines' sockets live below it (108-byte limit); traversable by the deploy user.
-const work = fs.mkdtempSync("/tmp/hl-fleet-");
+const work = suiteWorkDir("/tmp/hl-fleet-");
 fs.chmodSync(work, 0o711);
 const fleetScript = path.join(repoRoot, "offline-toolchain/fleet/fleet.sh");
 /** The paths the fleet stack is given for this work dir (the program's view of fleet.sh's layout). */

@@ -11,7 +11,7 @@ import { settingsOfStackFile } from "../../config/load";
 import { readStackFile, stackFilePath } from "../../config/stack-file";
 import { checkInput } from "../../input";
 import { repoRoot, stackSettings } from "../helpers/program";
-import { projectCopy, stillRunning } from "./engine";
+import { projectCopy, stillRunning, suiteWorkDir } from "./engine";
 import { backendProcesses, TestCluster, type KubeObject } from "./kubernetes/cluster";
 
 /**
@@ -25,7 +25,7 @@ import { backendProcesses, TestCluster, type KubeObject } from "./kubernetes/clu
  * wait for with `pulumi.com/skipAwait`, in this test only.
  */
 
-const work = fs.mkdtempSync(path.join(os.tmpdir(), "homelab-k8s-it-"));
+const work = suiteWorkDir(path.join(os.tmpdir(), "homelab-k8s-it-"));
 const backend = `file://${work}/state`;
 const sandboxFile = readStackFile(stackFilePath(repoRoot, "sandbox"));
 const namespace = "homelab";

@@ -9,7 +9,7 @@ import { imageRef, type ServiceEntry } from "../../catalog/types";
 import { everyHost } from "../../topology";
 import { standInEndpoint } from "../../components/offline";
 import { stackSettings } from "../helpers/program";
-import { labSecretKeys, labStack, projectCopy, stillRunning, TestEngine, killUpMidRun } from "./engine";
+import { labSecretKeys, labStack, projectCopy, stillRunning, TestEngine, killUpMidRun, suiteWorkDir } from "./engine";
 
 /**
  * The lab stack converged by the real Pulumi engine and Docker provider on a Docker engine this
@@ -20,7 +20,7 @@ import { labSecretKeys, labStack, projectCopy, stillRunning, TestEngine, killUpM
 const services = catalog.filter((entry) => entry.enabled !== false);
 const traefik = services.find((entry) => entry.name === "traefik") as ServiceEntry;
 const containerType = "docker:index/container:Container";
-const work = fs.mkdtempSync(path.join(os.tmpdir(), "homelab-it-"));
+const work = suiteWorkDir(path.join(os.tmpdir(), "homelab-it-"));
 const lab = { appdata: `${work}/appdata`, stacks: `${work}/stacks`, data: `${work}/data` };
 const standIn = { v1: "homelab-standin:v1", v2: "homelab-standin:v2" };
 
