@@ -112,8 +112,16 @@ describe("both executors give the same result (the host script and the lab's in-
         { path: `${root}/db`, uid: 0, gid: 0, mode: "0755", enforceOwner: false },
         { path: `${root}/db-existing`, uid: 0, gid: 0, mode: "0755", enforceOwner: false },
     ];
+    const made: string[] = [];
+    afterAll(() => {
+        for (const root of made) {
+            fs.rmSync(root, { recursive: true, force: true });
+            fs.rmSync(`${root}.sh`, { force: true });
+        }
+    });
     const prepare = (): string => {
         const root = fs.mkdtempSync(path.join(os.tmpdir(), "homelab-dirs-"));
+        made.push(root);
         // Docker made this one as root before; a database's entrypoint gave that one to postgres (999).
         fs.mkdirSync(`${root}/wrong`, { mode: 0o755 });
         fs.mkdirSync(`${root}/db-existing`, { mode: 0o700 });

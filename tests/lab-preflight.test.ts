@@ -11,6 +11,9 @@ import { repoRoot, stackSettings } from "./helpers/program";
 const services = catalog.filter((entry) => entry.enabled !== false);
 const settings = stackSettings("lab");
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "homelab-preflight-"));
+afterAll(() => {
+    fs.rmSync(dir, { recursive: true, force: true });
+});
 
 /** A fake Docker API on a unix socket: answers /_ping, knows `present` images, fails every pull. */
 function fakeEngine(socket: string, present: ReadonlySet<string>, pulls: string[]): Promise<http.Server> {
