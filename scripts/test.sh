@@ -11,7 +11,8 @@ source scripts/lib/node.sh
 
 homelab_ensure_node_modules
 results="$(mktemp -d)"
-trap 'rm -rf "$results"' EXIT
+work_dirs="$(mktemp)"
+trap 'rm -rf "$results" "$work_dirs"' EXIT
 
 echo "== typecheck" && npx tsc --noEmit -p tsconfig.check.json
 echo "== lint" && npx eslint . && npx prettier --check .
@@ -27,8 +28,7 @@ if [ "${HOMELAB_INTEGRATION:-run}" != "skip" ]; then
   HOMELAB_KUBERNETES=build source offline-toolchain/engine/env.sh
   # Each suite lists its work dir here (tests/integration/engine.ts suiteWorkDir): a failed run's
   # are kept for their logs, a passing run's removed, unless something is still mounted below one.
-  export HOMELAB_TEST_WORK_DIRS="$results/work-dirs"
-  : >"$HOMELAB_TEST_WORK_DIRS"
+  export HOMELAB_TEST_WORK_DIRS="$work_dirs"
   status=0
   npx jest -c jest.integration.config.js --ci --json --outputFile="$results/integration.json" || status=$?
   while IFS= read -r dir; do
