@@ -3,8 +3,6 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import { isSecureValue, type StackFile } from "./stack-values";
 
-export { isSecureValue, parseConfigValue, plainConfigOf, type StackFile } from "./stack-values";
-
 export function stackFilePath(projectDir: string, stack: string): string {
     return path.join(projectDir, `Pulumi.${stack}.yaml`);
 }

@@ -7,7 +7,8 @@
  */
 import * as path from "node:path";
 import type * as pulumiModule from "@pulumi/pulumi";
-import { plainConfigOf, readStackFile, stackFilePath } from "../../config/stack-file";
+import { readStackFile, stackFilePath } from "../../config/stack-file";
+import { plainConfigOf } from "../../config/stack-values";
 import { allSecretKeys, isSecretValue, recordRun } from "../../scripts/lib/mock-run";
 
 /** Secrets as `{secret: value}`; a dynamic provider's serialised code as its marker (it moves with any refactor and the engine does not diff it). */

@@ -2,7 +2,8 @@ import * as path from "node:path";
 import type * as pulumiModule from "@pulumi/pulumi";
 import { settingsOfStackFile } from "../../config/load";
 import type { Settings } from "../../config/schema";
-import { plainConfigOf, readStackFile, stackFilePath } from "../../config/stack-file";
+import { readStackFile, stackFilePath } from "../../config/stack-file";
+import { plainConfigOf } from "../../config/stack-values";
 import { allSecretKeys, recordRun, type RecordedResource, type RecordedRun } from "../../scripts/lib/mock-run";
 
 export * from "../../scripts/lib/mock-run";

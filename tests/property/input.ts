@@ -1,6 +1,7 @@
 import { catalog } from "../../catalog";
 import type { ServiceEntry } from "../../catalog/types";
-import { plainConfigOf, readStackFile, stackFilePath } from "../../config/stack-file";
+import { readStackFile, stackFilePath } from "../../config/stack-file";
+import { plainConfigOf } from "../../config/stack-values";
 import { repoRoot } from "../helpers/program";
 
 /**
