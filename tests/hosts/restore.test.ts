@@ -174,6 +174,9 @@ function runBash(script: string, dir: string, fake: string): SpawnSyncReturns<st
     fs.writeFileSync(file, script);
     return spawnSync("bash", [file], {
         encoding: "utf8",
+        // The scratch dir, as the cluster's own commands use: the commands run as the cluster's
+        // user inherit it, and the checkout may be where that user cannot enter (a 0700 mktemp).
+        cwd: dir,
         env: {
             PATH: `${fake}:/usr/sbin:/usr/bin:/sbin:/bin`,
             PING_URL: "https://hc.example/ping",
