@@ -7,6 +7,14 @@ export const lsio = (app: string, tag: string): ImagePin => ({ repository: `lscr
 export const appdata = (target = "/config", sub?: string): Mount =>
     sub === undefined ? { from: "appdata", target } : { from: "appdata", sub, target };
 
+/** Another service's appdata on the same host, for containers of one app that share a directory. */
+export const appdataOf = (service: string, target: string, sub: string): Mount => ({
+    from: "appdata",
+    of: service,
+    sub,
+    target,
+});
+
 /** `<data>/<sub>` mounted at `/data/<sub>`: the same path in every container (hardlinks, atomic moves). */
 export const data = (sub: string, readOnly = false): Mount => ({
     from: "data",

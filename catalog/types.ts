@@ -47,8 +47,11 @@ export type UserModel =
       };
 
 export type Mount =
-    /** `<appdata>/<service>[/<sub>]` on the VM's local disk. */
-    | { from: "appdata"; sub?: string; target: string }
+    /**
+     * `<appdata>/<service>[/<sub>]` on the VM's local disk; with `of`, another service's appdata on
+     * the same host, for containers of one app that share a directory (Authentik's server and worker).
+     */
+    | { from: "appdata"; sub?: string; target: string; of?: string }
     /** `<data>/<sub>` from the NAS, at the same path inside every container that shares it. */
     | { from: "data"; sub: string; target: string; readOnly?: boolean }
     /** The git-tracked compose stacks directory, at the same absolute path inside. */
@@ -56,6 +59,21 @@ export type Mount =
     | { from: "docker-socket"; readOnly: boolean }
     /** Per-host scratch space off the appdata disk (Plex transcodes). */
     | { from: "scratch"; sub: string; target: string };
+
+/**
+ * Where the image keeps what must survive, read from its upstream source at the pinned tag
+ * (catalog/validate.ts checks it): Docker gives a declared VOLUME that no mount covers an anonymous
+ * volume on the VM's disk, outside every backup and lost when the container is replaced, so each
+ * one needs a mount (a tmpfs where it holds nothing to keep); a state path needs a host mount.
+ */
+export interface ImageStorage {
+    /** The `VOLUME` lines of the image and of its base images (what `docker image inspect` shows as Config.Volumes). */
+    declaredVolumes: readonly string[];
+    /** Where the app writes what it needs again after a restart (database, settings, library). */
+    statePaths: readonly string[];
+    /** The upstream files these were read from (repository, path, tag). */
+    source: string;
+}
 
 export type Health =
     /** The container probes its own HTTP endpoint with a client the image ships. */
@@ -144,6 +162,8 @@ export interface ServiceEntry {
     name: string;
     title: string;
     stack: StackName;
+    /** Where the image keeps its data, with the upstream source (checked against the mounts). */
+    storage: ImageStorage;
     host: HostName | typeof everyHost;
     image: ImagePin;
     /** The port the app listens on inside the container. */

@@ -1,6 +1,7 @@
 import { ConfigError, show } from "../config/errors";
 import type { Settings } from "../config/schema";
 import { retired, ssoProblems } from "./sso";
+import { storageProblems } from "./storage";
 import { clusterOnly, targetOf, targetProblems } from "./targets";
 import { dataMountFor, stackNames, type ServiceEntry } from "./types";
 import { everyHost, hostNames } from "../topology";
@@ -50,6 +51,7 @@ export function catalogProblems(entries: readonly ServiceEntry[], settings: Sett
                 `${where}.host: ${show(entry.host)} is not a host in homelab:hosts; allowed: ${[...configuredHosts, everyHost].join(", ")}`,
             );
         }
+        problems.push(...storageProblems(entry, settings));
         if (entry.route) {
             if (!dnsLabel.test(entry.route.subdomain)) {
                 problems.push(
@@ -91,6 +93,16 @@ export function catalogProblems(entries: readonly ServiceEntry[], settings: Sett
                 problems.push(
                     `${where}.replicas: ${show(entry.replicas)} is not allowed on a database (stateful or dumped); ` +
                         "expected 1: one writer of its data directory",
+                );
+            }
+        }
+        for (const mount of entry.mounts) {
+            if (mount.from !== "appdata" || mount.of === undefined) continue;
+            const owner = byName.get(mount.of);
+            if (owner === undefined || owner.host !== entry.host || mount.of === entry.name) {
+                problems.push(
+                    `${where}.mounts: appdata of ${show(mount.of)} at ${show(mount.target)} is not allowed; ` +
+                        "expected another enabled service on the same host",
                 );
             }
         }

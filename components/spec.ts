@@ -35,7 +35,7 @@ export function volumesFor(entry: ServiceEntry, settings: Settings, host: HostSe
         switch (mount.from) {
             case "appdata":
                 return {
-                    hostPath: [storage.appdata, entry.name, mount.sub].filter(Boolean).join("/"),
+                    hostPath: [storage.appdata, mount.of ?? entry.name, mount.sub].filter(Boolean).join("/"),
                     containerPath: mount.target,
                     readOnly: false,
                 };
@@ -184,8 +184,9 @@ export function directoriesFor(entry: ServiceEntry, settings: Settings, host: Ho
     };
     for (const mount of entry.mounts) {
         if (mount.from === "appdata") {
-            add(`${storage.appdata}/${entry.name}`, owner);
-            if (mount.sub !== undefined) add(`${storage.appdata}/${entry.name}/${mount.sub}`, owner);
+            const service = mount.of ?? entry.name;
+            add(`${storage.appdata}/${service}`, owner);
+            if (mount.sub !== undefined) add(`${storage.appdata}/${service}/${mount.sub}`, owner);
         } else if (mount.from === "stacks") {
             // The bootstrap makes it on a VM; the lab has no bootstrap.
             add(storage.stacks, { ...shared, mode: "0755" });

@@ -14,6 +14,7 @@ import { imageRef, stackNames, type ServiceEntry } from "../catalog/types";
 import { everyHost, hostNames, roles } from "../topology";
 import type { Settings } from "../config/schema";
 import { hostSummary, urlOf } from "../components/outputs";
+import { volumesFor } from "../components/spec";
 import { settingsOfStackFile } from "../config/load";
 import { readStackFile, stackFilePath } from "../config/stack-file";
 
@@ -51,6 +52,26 @@ function serviceTable(services: readonly ServiceEntry[], settings: Settings): st
         ];
     });
     return table(["service", "stack", "host", "URL", "exposure", "sign-in (Authentik)", "image pin"], rows);
+}
+
+/** Where each service's state lands on its host, from the image facts the catalog records. */
+function storageTable(services: readonly ServiceEntry[], settings: Settings): string[] {
+    const code = (paths: readonly string[]): string => paths.map((p) => `\`${p}\``).join(", ") || "—";
+    const rows = services.map((entry) => {
+        const host = settings.hosts[hostsOf(entry, settings)[0] ?? ""];
+        const volumes = host === undefined ? [] : volumesFor(entry, settings, host);
+        const landing = [...entry.storage.statePaths, ...entry.storage.declaredVolumes]
+            .map((path) => volumes.filter((v) => path === v.containerPath || path.startsWith(`${v.containerPath}/`)))
+            .flatMap((covering) => covering.map((v) => v.hostPath));
+        return [
+            `\`${entry.name}\``,
+            code(entry.storage.declaredVolumes),
+            code(entry.storage.statePaths),
+            code([...new Set(landing)]),
+            entry.storage.source,
+        ];
+    });
+    return table(["service", "image VOLUMEs", "state", "on the host", "read from"], rows);
 }
 
 function hostTable(services: readonly ServiceEntry[], settings: Settings): string[] {
@@ -124,6 +145,14 @@ export function servicesDoc(services: readonly ServiceEntry[], settings: Setting
         "## Hosts",
         "",
         ...hostTable(enabled, settings),
+        "",
+        "## Where each service keeps its data",
+        "",
+        "The paths each image declares as `VOLUME` and writes its state to, read from its upstream source at the",
+        "pinned tag, and the host paths the catalog's mounts put them on (appdata is Tier 1's, the NAS's tree the",
+        "NAS's own backups'). `npm run adopt` compares the declared volumes with each pulled image on a real host.",
+        "",
+        ...storageTable(enabled, settings),
         "",
         "## Architecture",
         "",

@@ -24,16 +24,18 @@ const prodHost = (name: string): NonNullable<(typeof prod.hosts)[string]> => {
 
 describe("the directories a service needs before it starts", () => {
     test("a service running as 2000:2000 gets its appdata and sub-directories with that owner, enforced", () => {
+        // The worker shares the server's data and custom-templates, as upstream's compose does.
         expect(directoriesFor(entry("authentik-worker"), prod, prodHost("auth-prod-01"))).toEqual([
-            { path: "/opt/appdata/authentik-worker", uid: 2000, gid: 2000, mode: "0750", enforceOwner: true },
-            { path: "/opt/appdata/authentik-worker/data", uid: 2000, gid: 2000, mode: "0750", enforceOwner: true },
+            { path: "/opt/appdata/authentik-server", uid: 2000, gid: 2000, mode: "0750", enforceOwner: true },
+            { path: "/opt/appdata/authentik-server/data", uid: 2000, gid: 2000, mode: "0750", enforceOwner: true },
             {
-                path: "/opt/appdata/authentik-worker/custom-templates",
+                path: "/opt/appdata/authentik-server/custom-templates",
                 uid: 2000,
                 gid: 2000,
                 mode: "0750",
                 enforceOwner: true,
             },
+            { path: "/opt/appdata/authentik-worker", uid: 2000, gid: 2000, mode: "0750", enforceOwner: true },
             { path: "/opt/appdata/authentik-worker/certs", uid: 2000, gid: 2000, mode: "0750", enforceOwner: true },
             {
                 path: "/opt/appdata/authentik-worker/blueprints",

@@ -41,7 +41,10 @@ describe("imports hardlink from downloads into the library through one mount", (
         const parent: ServiceEntry = {
             ...entry("sonarr"),
             hardlinks: { from: "downloads/tv", to: "media/tv" },
-            mounts: [{ from: "data", sub: "", target: "/srv" }],
+            mounts: [
+                { from: "appdata", target: "/config" },
+                { from: "data", sub: "", target: "/srv" },
+            ],
         };
         const others = catalog.filter((candidate) => candidate.name !== "sonarr");
         expect(catalogProblems([...others, parent], settings)).toEqual([]);

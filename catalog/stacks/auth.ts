@@ -1,4 +1,4 @@
-import { appdata, databaseOwnsItsData, externalRoute, internalOnly, proxyAndInternal } from "../builders";
+import { appdata, appdataOf, databaseOwnsItsData, externalRoute, internalOnly, proxyAndInternal } from "../builders";
 import { roles } from "../../topology";
 import type { ServiceEntry } from "../types";
 
@@ -42,6 +42,11 @@ export const auth: readonly ServiceEntry[] = [
         name: authentikServer,
         title: "Authentik server",
         stack: "auth",
+        storage: {
+            declaredVolumes: [],
+            statePaths: ["/data"],
+            source: "goauthentik/authentik Dockerfile @ 0027813e (2025.12; 2026.8.3 not readable here): no VOLUME, USER 1000, /data is the file storage root (media at /data/media); docker-compose.yml shares ./data with the worker",
+        },
         host: "auth-prod-01",
         image: { repository: "ghcr.io/goauthentik/server", tag: authentikVersion },
         port: 9000,
@@ -64,12 +69,19 @@ export const auth: readonly ServiceEntry[] = [
         name: authentikWorker,
         title: "Authentik worker",
         stack: "auth",
+        storage: {
+            declaredVolumes: [],
+            statePaths: ["/data", "/certs"],
+            source: "goauthentik/authentik Dockerfile @ 0027813e (2025.12; 2026.8.3 not readable here): no VOLUME; /data shared with the server, /certs for certificate discovery (docker-compose.yml)",
+        },
         host: "auth-prod-01",
         image: { repository: "ghcr.io/goauthentik/server", tag: authentikVersion },
         user: { kind: "user" },
+        // One /data and one /templates with the server, as upstream's compose shares ./data and
+        // ./custom-templates: media uploaded through the server, certificates the worker discovers.
         mounts: [
-            appdata("/data", "data"),
-            appdata("/templates", "custom-templates"),
+            appdataOf(authentikServer, "/data", "data"),
+            appdataOf(authentikServer, "/templates", "custom-templates"),
             appdata("/certs", "certs"),
             appdata(blueprintsTarget, "blueprints"),
         ],
@@ -85,6 +97,11 @@ export const auth: readonly ServiceEntry[] = [
         name: database,
         title: "Authentik PostgreSQL",
         stack: "auth",
+        storage: {
+            declaredVolumes: ["/var/lib/postgresql/data"],
+            statePaths: ["/var/lib/postgresql/data"],
+            source: "docker-library/postgres 16/alpine3.23/Dockerfile (ENV PGDATA, VOLUME /var/lib/postgresql/data) @ 6edb0a8",
+        },
         host: "auth-prod-01",
         image: { repository: "docker.io/library/postgres", tag: "16-alpine" },
         port: 5432,
@@ -101,15 +118,21 @@ export const auth: readonly ServiceEntry[] = [
         name: redis,
         title: "Authentik Redis",
         stack: "auth",
+        storage: {
+            declaredVolumes: ["/data"],
+            statePaths: [],
+            source: "redis/docker-library-redis 7.4/alpine/Dockerfile (WORKDIR /data, VOLUME /data) @ 7.4.3",
+        },
         host: "auth-prod-01",
         image: { repository: "docker.io/library/redis", tag: "7.4-alpine" },
         port: 6379,
         user: {
             kind: "exception",
             runsAs: "the image's redis user",
-            reason: "ephemeral cache with no host files; only for Authentik pins before 2025.10",
+            reason: "its entrypoint starts as root, takes ownership of /data and drops to the redis user; only for Authentik pins before 2025.10",
         },
-        mounts: [],
+        // The image declares /data a VOLUME: a directory of its own instead of an anonymous volume.
+        mounts: [appdata("/data")],
         health: { kind: "command", test: ["redis-cli", "ping"] },
         networking: internalOnly,
         enabled: needsRedis,

@@ -9,6 +9,11 @@ export const cloudflared: readonly ServiceEntry[] = [
         name: "cloudflared",
         title: "Cloudflare Tunnel connector",
         stack: "cloudflared",
+        storage: {
+            declaredVolumes: [],
+            statePaths: [],
+            source: "cloudflare/cloudflared Dockerfile.amd64 @ 2026.8.2: distroless, no VOLUME; a token tunnel keeps no files",
+        },
         host: "docker-prod-01",
         image: { repository: "docker.io/cloudflare/cloudflared", tag: "2026.8.2" },
         user: { kind: "user" },
@@ -27,6 +32,11 @@ export const dnsSync: readonly ServiceEntry[] = [
         name: "adguardhome-sync",
         title: "adguardhome-sync",
         stack: "dns-sync",
+        storage: {
+            declaredVolumes: [],
+            statePaths: [],
+            source: "bakito/adguardhome-sync Dockerfile, internal/config/*.go @ v0.9.2: FROM scratch, no VOLUME; configured by env only",
+        },
         host: "docker-prod-01",
         image: { repository: "ghcr.io/bakito/adguardhome-sync", tag: "v0.9.2" },
         port: 8080,

@@ -6,6 +6,11 @@ export const plex: readonly ServiceEntry[] = [
         name: "plex",
         title: "Plex Media Server",
         stack: "plex",
+        storage: {
+            declaredVolumes: ["/config"],
+            statePaths: ["/config"],
+            source: "linuxserver/docker-plex Dockerfile (VOLUME /config; PLEX_MEDIA_SERVER_APPLICATION_SUPPORT_DIR under /config), root/etc/s6-overlay/s6-rc.d/svc-plex/run @ 1.43.3.10828-00f62d37d-ls315",
+        },
         host: "nas-prod-01",
         image: lsio("plex", "1.43.3.10828-00f62d37d-ls315"),
         port: 32400,

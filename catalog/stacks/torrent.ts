@@ -1,4 +1,4 @@
-import { appdata, data, internalRoute, onProxy } from "../builders";
+import { appdata, curl, data, internalRoute, onProxy } from "../builders";
 import type { ServiceEntry } from "../types";
 
 export const vpnGateway = "gluetun";
@@ -9,6 +9,11 @@ export const torrent: readonly ServiceEntry[] = [
         name: vpnGateway,
         title: "Gluetun",
         stack: "torrent",
+        storage: {
+            declaredVolumes: [],
+            statePaths: ["/gluetun"],
+            source: "qdm12/gluetun Dockerfile (no VOLUME; STORAGE_FILEPATH=/gluetun/servers.json, auth config under /gluetun) @ v3.41.1",
+        },
         host: "docker-prod-01",
         image: { repository: "ghcr.io/qdm12/gluetun", tag: "v3.41.1" },
         user: {
@@ -44,6 +49,11 @@ export const torrent: readonly ServiceEntry[] = [
         name: "qbittorrent",
         title: "qBittorrent",
         stack: "torrent",
+        storage: {
+            declaredVolumes: ["/config"],
+            statePaths: ["/config"],
+            source: "linuxserver/docker-qbittorrent Dockerfile (VOLUME /config; HOME and XDG dirs /config), root/defaults/qBittorrent.conf @ 5.2.3_v2.0.13-ls469",
+        },
         host: "docker-prod-01",
         image: { repository: "lscr.io/linuxserver/qbittorrent", tag: "5.2.3_v2.0.13-ls469" },
         port: 8080,
@@ -59,6 +69,11 @@ export const torrent: readonly ServiceEntry[] = [
         name: "qbitrr",
         title: "qBitrr",
         stack: "torrent",
+        storage: {
+            declaredVolumes: [],
+            statePaths: ["/config"],
+            source: "Feramance/qBitrr Dockerfile (no VOLUME, WORKDIR /config, curl installed), qBitrr/home_path.py, docker-entrypoint.sh (PUID/PGID, gosu) @ v5.14.4-1",
+        },
         host: "docker-prod-01",
         image: { repository: "docker.io/feramance/qbitrr", tag: "v5.14.4-1" },
         port: 6969,
@@ -66,7 +81,8 @@ export const torrent: readonly ServiceEntry[] = [
         user: { kind: "puid" },
         // Downloads at the identical path qBittorrent reports.
         mounts: [appdata("/config"), data("downloads")],
-        health: { kind: "none", reason: "GET /health on 6969 exists, but the image's HTTP client is unconfirmed" },
+        // qBitrr/webui/routes/register.py serves /health without a login; the image installs curl.
+        health: curl(6969, "/health"),
         networking: { mode: "namespace", of: vpnGateway },
         dependsOn: [{ service: vpnGateway, healthy: false }],
     },

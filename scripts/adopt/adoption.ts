@@ -14,6 +14,7 @@ import { containerName, type EngineSnapshot, type NetworkInspect } from "./inspe
 import { containerState, imageState, inputsOf } from "./provider-state";
 import { vmChecks, type BlockingItem, type VmCheck } from "./qm";
 import { adoptionReport } from "./report";
+import { volumeBlocking } from "./volumes";
 
 export interface QmConfigs {
     dir: string;
@@ -209,7 +210,10 @@ export function adoption(input: AdoptionInput): Adoption {
         unknown: docker.unknown,
         missing: docker.missing,
         networks: docker.networks,
-        blocking: checks.blocking,
+        blocking: [
+            ...checks.blocking,
+            ...volumeBlocking(input.expected.services, input.engines, input.services, input.settings),
+        ],
         vmChecks: checks.checked,
     };
     return { ...result, report: adoptionReport(input.stack, result) };

@@ -89,7 +89,12 @@ export interface NetworkInspect {
 export interface ImageInspect {
     Id: string;
     RepoDigests?: string[] | null;
-    Config?: { Env?: string[] | null; Labels?: Record<string, string> | null } | null;
+    Config?: {
+        Env?: string[] | null;
+        Labels?: Record<string, string> | null;
+        /** The image's VOLUME paths, each mapped to an empty object. */
+        Volumes?: Record<string, object> | null;
+    } | null;
 }
 
 /** One Docker engine as read: `endpoint` is the one the program's Docker provider uses for it. */

@@ -41,7 +41,7 @@ export function vmChecks(
             if (!check.adopt) continue;
             blocking.push({
                 host,
-                vm: id,
+                subject: id,
                 what: "not checked",
                 configured: "(the vm block)",
                 real: "unknown",
@@ -54,7 +54,7 @@ export function vmChecks(
         if (real === undefined) {
             blocking.push({
                 host,
-                vm: id,
+                subject: id,
                 what: "not checked",
                 configured: "(the vm block)",
                 real: `${file} is not a \`qm config\` output`,

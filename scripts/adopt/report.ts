@@ -13,21 +13,22 @@ const cell = (text: string): string => text.replace(/\|/g, "\\|");
 function blockingSection(result: ReportInput): string[] {
     const lines = [`## Blocking before \`pulumi up\` (${result.blocking.length})`, ""];
     if (result.blocking.length === 0) {
-        lines.push("None: every VM checked matches its `vm` block.");
+        lines.push("None: every VM checked matches its `vm` block, and every image volume has its mount.");
         return lines;
     }
     lines.push(
         "A VM that differs from its `vm` block shows in `pulumi preview --diff` only as an in-place update of the",
         "adopted VM, easy to approve without noticing (an unchecked VM may hide one). Settle each item: take the real",
         "value into the stack config, or change the VM deliberately and save its `qm config` again. Then run the",
-        "adoption again: it exits 1 until none is left.",
+        "adoption again: it exits 1 until none is left. An image volume without a mount holds data the first",
+        "`pulumi up` would leave behind: mount it in the catalog and copy the data over first.",
         "",
-        "| VM | what | configured | real | fix |",
+        "| where | what | configured | real | fix |",
         "|---|---|---|---|---|",
     );
     for (const item of result.blocking) {
         lines.push(
-            `| ${item.host} (${item.vm}) | ${cell(item.what)} | ${cell(item.configured)} | ${cell(item.real)} | ${cell(item.fix)} |`,
+            `| ${item.host} (${item.subject}) | ${cell(item.what)} | ${cell(item.configured)} | ${cell(item.real)} | ${cell(item.fix)} |`,
         );
     }
     return lines;

@@ -6,11 +6,14 @@ import type { HostName } from "../../topology";
 import { memoryFloorMb, type VmSettings } from "../../config/proxmox";
 import type { QmVm } from "./qm-config";
 
-/** One thing to settle before `pulumi up`: a difference between the `vm` block and the real VM, or a VM not checked. */
+/**
+ * One thing to settle before `pulumi up`: a difference between the `vm` block and the real VM, a VM
+ * not checked, or an image volume no mount covers (volumes.ts).
+ */
 export interface BlockingItem {
     host: HostName;
-    /** `<node>/<vmid>`, the VM's import id. */
-    vm: string;
+    /** `<node>/<vmid>` (the VM's import id), or `container <name>`. */
+    subject: string;
     what: string;
     configured: string;
     real: string;
@@ -35,7 +38,7 @@ export function vmDifferences({ host, vm, configFile }: VmToCheck, real: QmVm): 
     const key = `homelab:hosts.${host}.vm`;
     const items: BlockingItem[] = [];
     const add = (what: string, configured: string, found: string, fix: string): void => {
-        items.push({ host, vm: id, what, configured, real: found, fix });
+        items.push({ host, subject: id, what, configured, real: found, fix });
     };
     /** The fix for a value the `vm` block sets: take the real value, or change the VM on purpose. */
     const setIt = (setting: string, value: string, deliberately: string): string =>

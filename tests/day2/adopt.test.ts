@@ -187,6 +187,31 @@ describe("adoption on the lab (every host on one engine)", () => {
         });
     });
 
+    test("an image volume no catalog mount covers is blocking; a covered one is not", () => {
+        // Sonarr's image as pulled on the host: /config is mounted by the catalog, /backups is not.
+        const volumes = { Volumes: { "/config": {}, "/backups": {} } };
+        const engine = labEngine(settings);
+        const withVolumes = adopt("lab", {
+            engines: [{ ...engine, images: [{ ...image, Config: { ...image.Config, ...volumes } }] }],
+        });
+        const sonarr = withVolumes.blocking.filter((item) => item.subject === "container sonarr");
+        expect(sonarr).toEqual([
+            {
+                host: "docker-prod-01",
+                subject: "container sonarr",
+                what: "image volume /backups",
+                configured: "no mount at /backups in the catalog entry sonarr",
+                real: "example/sonarr:1.0 declares VOLUME /backups: its data is in an anonymous volume",
+                fix:
+                    "mount /backups in sonarr.mounts (catalog/stacks/arr.ts) and record it in sonarr.storage.declaredVolumes; " +
+                    "copy the volume's data into that host path (docker cp sonarr:/backups <host path>) before the first " +
+                    "`pulumi up` recreates the container",
+            },
+        ]);
+        expect(withVolumes.report).toContain("| docker-prod-01 (container sonarr) | image volume /backups |");
+        expect(result.blocking.filter((item) => item.subject.startsWith("container "))).toEqual([]);
+    });
+
     test("components come first, in a file of their own: the other files name them by URN", () => {
         expect(result.components.resources.every((r) => r.component === true && r.id === undefined)).toBe(true);
         expect(result.docker.nameTable).toMatchObject({
@@ -469,7 +494,7 @@ describe("adopted VMs checked against the owner's `qm config` before `pulumi up`
     });
     const notChecked114: BlockingItem = {
         host: "immich-prod-01",
-        vm: "pve-prod-01/114",
+        subject: "pve-prod-01/114",
         what: "not checked",
         configured: "(the vm block)",
         real: "unknown",
@@ -506,7 +531,7 @@ describe("adopted VMs checked against the owner's `qm config` before `pulumi up`
         expect(result.blocking).toEqual([
             {
                 host: "auth-prod-01",
-                vm: "pve-prod-01/113",
+                subject: "pve-prod-01/113",
                 what: "net0 VLAN tag",
                 configured: "30",
                 real: "none (no tag=)",
@@ -628,7 +653,7 @@ describe("adopted VMs checked against the owner's `qm config` before `pulumi up`
         const error = "Configuration file 'nodes/pve-prod-01/qemu-server/111.conf' does not exist\n";
         expect(prod({ dir: "qm", texts: new Map([[111, error]]) }).blocking[0]).toEqual({
             host: "docker-prod-01",
-            vm: "pve-prod-01/111",
+            subject: "pve-prod-01/111",
             what: "not checked",
             configured: "(the vm block)",
             real: "qm/111.conf is not a `qm config` output",
@@ -714,7 +739,7 @@ describe("npm run adopt: files first, then exit 1 naming the report when anythin
         expect(endpoints).toEqual(["unix:///var/run/docker.sock"]);
         expect(errors).toEqual([]);
         expect(fs.readFileSync(path.join(out, "report.md"), "utf8")).toContain(
-            "## Blocking before `pulumi up` (0)\n\nNone: every VM checked matches its `vm` block.",
+            "## Blocking before `pulumi up` (0)\n\nNone: every VM checked matches its `vm` block, and every image volume has its mount.",
         );
     });
 });

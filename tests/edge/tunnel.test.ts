@@ -28,6 +28,7 @@ const entry = (name: string, route: ServiceEntry["route"]): ServiceEntry => ({
     name,
     title: name,
     stack: "books",
+    storage: { declaredVolumes: [], statePaths: [], source: "test" },
     host: "docker-prod-01",
     image: { repository: `example/${name}`, tag: "1.0" },
     port: 8080,

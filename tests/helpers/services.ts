@@ -186,7 +186,9 @@ export function expectedVolume(mount: Mount, entry: ServiceEntry, stack: StackNa
         case "appdata":
             return {
                 hostPath:
-                    mount.sub === undefined ? `${appdata}/${entry.name}` : `${appdata}/${entry.name}/${mount.sub}`,
+                    mount.sub === undefined
+                        ? `${appdata}/${mount.of ?? entry.name}`
+                        : `${appdata}/${mount.of ?? entry.name}/${mount.sub}`,
                 containerPath: mount.target,
                 readOnly: false,
             };
@@ -349,6 +351,7 @@ export function whoamiEntry(overrides: Partial<ServiceEntry> = {}): ServiceEntry
         name: "whoami",
         title: "whoami",
         stack: "infra",
+        storage: { declaredVolumes: [], statePaths: [], source: "traefik/whoami Dockerfile (FROM scratch, no VOLUME)" },
         host: "docker-prod-01",
         image: { repository: "docker.io/traefik/whoami", tag: "v1.10" },
         port: 80,

@@ -325,6 +325,7 @@ describe("one filesystem for the TRaSH tree: hardlinking services never straddle
             name: "importer",
             title: "importer",
             stack: "photos",
+            storage: { declaredVolumes: [], statePaths: [], source: "test" },
             host: "immich-prod-01",
             image: { repository: "x", tag: "1" },
             user: { kind: "puid" },

@@ -671,6 +671,7 @@ describe("Tier 1 on every VM: each host dumps its own databases, and never copie
             name: "db",
             title: "db",
             stack: "photos",
+            storage: { declaredVolumes: [], statePaths: [], source: "test" },
             host: "immich-prod-01",
             image: { repository: "postgres", tag: "16" },
             user: { kind: "user" },

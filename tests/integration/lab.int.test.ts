@@ -114,7 +114,7 @@ test("up from empty state runs every catalog container as declared", async () =>
         }
         for (const mount of entry.mounts) {
             if (mount.from === "appdata") {
-                const source = [lab.appdata, entry.name, mount.sub].filter(Boolean).join("/");
+                const source = [lab.appdata, mount.of ?? entry.name, mount.sub].filter(Boolean).join("/");
                 expect(info.Mounts).toContainEqual(
                     expect.objectContaining({ Source: source, Destination: mount.target }),
                 );

@@ -192,16 +192,16 @@ describe("identity, secrets, restart, health", () => {
 
         const user = await check(
             "lab",
-            changed("lab", "flaresolverr", (c) => (c.rawInputs.user = "1000:1000")),
+            changed("lab", "maintainerr", (c) => (c.rawInputs.user = "1000:1000")),
         );
         expect(fired(user)).toEqual(["service-identity"]);
-        expect(user[0]?.message).toBe('flaresolverr: runs as 1000:1000; its catalog entry says "2000:2000"');
+        expect(user[0]?.message).toBe('maintainerr: runs as 1000:1000; its catalog entry says "2000:2000"');
     });
 
     it("reports a container outside the catalog that runs as the image's user", async () => {
         const violations = await check(
             "lab",
-            changed("lab", "flaresolverr", (c) => {
+            changed("lab", "maintainerr", (c) => {
                 c.rawInputs.name = "stray";
                 delete c.rawInputs.user;
             }),
