@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as ts from "typescript";
+import { parse } from "yaml";
 import { repoRoot } from "./helpers/program";
 
 /** tsconfig.json's options as Pulumi's Node.js runtime reads them (cmd/run: `compilerOptions.noCheck`). */
@@ -36,9 +37,17 @@ interface TsNodeService {
     compile(code: string, fileName: string): string;
 }
 
+/** The tsconfig Pulumi.yaml hands the Node.js runtime (runtime.options.tsconfig, as PULUMI_NODEJS_TSCONFIG_PATH). */
+function programTsconfig(): string {
+    const project = parse(fs.readFileSync(path.join(repoRoot, "Pulumi.yaml"), "utf8")) as {
+        runtime: { options: { tsconfig: string } };
+    };
+    return path.join(repoRoot, project.runtime.options.tsconfig);
+}
+
 /** ts-node registered the way Pulumi's Node.js runtime registers it (@pulumi/pulumi/cmd/run/run.js). */
 function pulumiTsNode(): TsNodeService {
-    const tsconfig = path.join(repoRoot, "tsconfig.json");
+    const tsconfig = programTsconfig();
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- ts-node's API, as the SDK loads it
     const tsNode = require("ts-node") as { create(options: Record<string, unknown>): TsNodeService };
     return tsNode.create({
@@ -55,7 +64,7 @@ test("Pulumi runs the program transpile-only: tsconfig.json skips the type check
     expect(typecheck("tsconfig.json", typeError).status).toBe(0);
 });
 
-test("Pulumi's runtime hands ts-node tsconfig.json, whose ts-node section selects SWC", () => {
+test("Pulumi's runtime hands ts-node the program's tsconfig, whose ts-node section selects SWC", () => {
     // The SDK's runtime registers ts-node with `project` set to the tsconfig path, so ts-node reads
     // its "ts-node" options (swc) from there; an SDK that stopped doing so would quietly lose SWC.
     const runJs = fs.readFileSync(path.join(repoRoot, "node_modules/@pulumi/pulumi/cmd/run/run.js"), "utf8");
@@ -67,6 +76,28 @@ test("Pulumi's runtime hands ts-node tsconfig.json, whose ts-node section select
     const output = service.compile(typeError, path.join(repoRoot, "swc-probe.ts"));
     expect(output).toContain('Object.defineProperty(exports, "default", {');
     expect(output).not.toContain("exports.default = port");
+});
+
+test("the policy runner's ts-node (typeCheck, ./tsconfig.json) starts: no transpiler it refuses", () => {
+    // @pulumi/pulumi/cmd/run-policy-pack/run.js registers ts-node like this, with whatever
+    // tsconfig.json is in its working directory (the pack's, which extends the root's).
+    const runJs = fs.readFileSync(
+        path.join(repoRoot, "node_modules/@pulumi/pulumi/cmd/run-policy-pack/run.js"),
+        "utf8",
+    );
+    expect(runJs).toContain("typeCheck: true");
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- ts-node's API, as the SDK loads it
+    const tsNode = require("ts-node") as { create(options: Record<string, unknown>): TsNodeService };
+    for (const tsconfig of ["tsconfig.json", "policy/tsconfig.json"]) {
+        const service = tsNode.create({
+            typeCheck: true,
+            project: path.join(repoRoot, tsconfig),
+            skipProject: false,
+            compiler: require.resolve("typescript"),
+            compilerOptions: { target: "ES2020", module: "commonjs", moduleResolution: "node", sourceMap: "true" },
+        });
+        expect([tsconfig, service.options.swc]).toEqual([tsconfig, undefined]);
+    }
 });
 
 test("the test command's type check still fails on a type error", () => {
