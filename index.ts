@@ -114,7 +114,8 @@ if (routes) {
     );
 }
 
-// Uptime Kuma's monitors, one file per routed URL, where AutoKuma reads them: a directory on its
+// Uptime Kuma's monitors (one per routed URL, plus public-DNS and split-horizon probes where the
+// edge is managed: components/monitoring/monitors.ts), where AutoKuma reads them: a directory on its
 // Docker host, or a ConfigMap on the cluster (below) when AutoKuma runs on k3s.
 const monitorSet = monitorFiles(uptimeMonitors(services, settings));
 const monitors = watched(roles.monitorAgent, staticMonitorsTarget, readiness);

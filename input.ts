@@ -1,3 +1,5 @@
+import { tunnelNetworkProblems } from "./catalog/stacks/traefik";
+import { monitorProblems } from "./components/monitoring/monitors";
 import { catalogSecretRequests } from "./catalog/secrets";
 import type { ServiceEntry } from "./catalog/types";
 import { ssoProvidedSecretKeys } from "./catalog/sso";
@@ -32,6 +34,8 @@ export function checkInput(settings: Settings, catalog: readonly ServiceEntry[])
         ...edgeProblems(settings, services),
         ...machineProblems(settings, services),
         ...clusterProblems(settings),
+        ...monitorProblems(settings, services),
+        ...tunnelNetworkProblems(settings),
     ];
     if (problems.length > 0) throw new ConfigError(problems);
     const ssh = sshAccess(dockerSettings(settings));

@@ -84,8 +84,12 @@ export type Health =
     | { kind: "none"; reason: string };
 
 export type Networking =
-    /** Bridge networks: the host's shared `proxy` network and/or the stack's internal network. */
-    | { mode: "bridge"; proxy: boolean; internal: boolean }
+    /**
+     * Bridge networks: the host's shared `proxy` network and/or the stack's internal network, and
+     * for the tunnel's two ends the `tunnel` network (catalog/stacks/traefik.ts tunnelNetwork): the
+     * connector at its fixed address, the ingress beside it.
+     */
+    | { mode: "bridge"; proxy: boolean; internal: boolean; tunnel?: "connector" | "ingress" }
     | { mode: "host" }
     /** Shares another service's network namespace (`container:<id>`), e.g. qBittorrent in Gluetun. */
     | { mode: "namespace"; of: string };

@@ -2,6 +2,7 @@ import { stringify } from "yaml";
 import type { Settings } from "../config/schema";
 import type { ServiceEntry } from "../catalog/types";
 import { proxyNetworkName } from "../hosts/endpoint";
+import { tunnelNetwork } from "../catalog/stacks/traefik";
 import { everyHost, type HostName } from "../topology";
 import { containerSpecs, type ContainerSpec } from "./container-spec";
 
@@ -9,6 +10,10 @@ import { containerSpecs, type ContainerSpec } from "./container-spec";
  * The catalog as a docker-compose file for one engine: what the hand-run compose stacks of today
  * would be if they followed the catalog exactly (same container names, images, env, mounts,
  * networks, labels). Adoption tests start these and import them; nothing here registers resources.
+ *
+ * The program never writes one: only the adoption test and the bench do, each into a scratch
+ * directory of its own. Nothing may put one under the stacks directory (Dockman's compose root):
+ * Dockman's Deploy there would `up` a second copy of catalog containers the program runs.
  */
 
 export interface ComposeHealthcheck {
@@ -29,7 +34,7 @@ export interface ComposeService {
     environment: Record<string, string>;
     volumes?: string[];
     network_mode?: string;
-    networks?: Record<string, { priority?: number }>;
+    networks?: Record<string, { priority?: number; ipv4_address?: string }>;
     ports?: string[];
     labels: Record<string, string>;
     healthcheck?: ComposeHealthcheck;
@@ -92,7 +97,16 @@ function composeService(
         // Compose makes the highest-priority network the container's network mode: the spec's first one.
         const networks = network.networks;
         service.networks = Object.fromEntries(
-            networks.map((name, i) => [name, networks.length > 1 ? { priority: 100 - i } : {}]),
+            networks.map((name, i) => {
+                const address = network.addresses?.[name];
+                return [
+                    name,
+                    {
+                        ...(networks.length > 1 ? { priority: 100 - i } : {}),
+                        ...(address === undefined ? {} : { ipv4_address: address }),
+                    },
+                ];
+            }),
         );
     }
     if (spec.ports.length > 0) {
@@ -160,7 +174,8 @@ export function composeDocument(
         document.services[spec.name] = composeService(spec, secrets, inDocument, healthchecked);
         for (const network of spec.network.mode === "bridge" ? spec.network.networks : []) {
             document.networks[network] =
-                network === proxyNetworkName
+                // The hosts' shared networks (components/stack.ts) are the program's, not compose's.
+                network === proxyNetworkName || network === tunnelNetwork.name
                     ? { name: network, external: true }
                     : { name: network, driver: "bridge", internal: true };
         }

@@ -4,8 +4,10 @@ import { targetOf, type Target } from "../catalog/targets";
 import { edgeHost, everyHost, hostNames, type HostName } from "../topology";
 import { dockerEndpoint, proxyNetworkName } from "../hosts/endpoint";
 import { clusterIngressAddress } from "../hosts/k3s-config";
+import { tunnelNetwork } from "../catalog/stacks/traefik";
 import { runtimeImage } from "./offline";
 import {
+    dockmanLabels,
     healthcheckFor,
     ownershipLabels,
     plainEnv,
@@ -65,9 +67,15 @@ export interface ContainerSpec {
     stateful: boolean;
 }
 
-/** `host` networking, another container's namespace, or bridge networks by name (the first is the network mode). */
+/**
+ * `host` networking, another container's namespace, or bridge networks by name (the first is the
+ * network mode), with the fixed IPv4 address the container has on some of them (network → address;
+ * only the tunnel connector's, today).
+ */
 export type ContainerNetwork =
-    { mode: "host" } | { mode: "namespace"; of: string } | { mode: "bridge"; networks: string[] };
+    | { mode: "host" }
+    | { mode: "namespace"; of: string }
+    | { mode: "bridge"; networks: string[]; addresses?: Record<string, string> };
 
 export interface PortBinding {
     internal: number;
@@ -213,11 +221,15 @@ function containerSpec(
             ? { mode: "host" }
             : networking.mode === "namespace"
               ? { mode: "namespace", of: networking.of }
-              : { mode: "bridge", networks: bridgeNetworks(entry) },
+              : bridgeNetwork(entry),
         // On the cluster an IngressRoute routes it, never Docker labels.
         labels:
             placement.target === "docker"
-                ? { ...ownershipLabels(entry, placement.host), ...traefikLabels(entry, settings, placement.host) }
+                ? {
+                      ...ownershipLabels(entry, placement.host),
+                      ...dockmanLabels(entry),
+                      ...traefikLabels(entry, settings, placement.host),
+                  }
                 : ownershipLabels(entry, placement.host),
         ports: published.map((port) => ({
             internal: port.port,
@@ -246,18 +258,23 @@ function containerSpec(
 }
 
 /**
- * The bridge networks of an entry, the first being its network mode. Host networking that a host
- * does not allow falls back to the proxy network.
+ * The bridge networks of an entry, the first being its network mode, and the tunnel connector's
+ * fixed address on the tunnel network. Host networking that a host does not allow falls back to
+ * the proxy network.
  */
-function bridgeNetworks(entry: ServiceEntry): string[] {
+function bridgeNetwork(entry: ServiceEntry): ContainerNetwork {
     const networking = entry.networking;
-    if (networking.mode === "bridge") {
-        return [
-            ...(networking.proxy ? [proxyNetworkName] : []),
-            ...(networking.internal ? [internalNetworkName(entry.stack)] : []),
-        ];
+    if (networking.mode !== "bridge") {
+        return { mode: "bridge", networks: networking.mode === "host" ? [proxyNetworkName] : [] };
     }
-    return networking.mode === "host" ? [proxyNetworkName] : [];
+    const networks = [
+        ...(networking.proxy ? [proxyNetworkName] : []),
+        ...(networking.internal ? [internalNetworkName(entry.stack)] : []),
+        ...(networking.tunnel === undefined ? [] : [tunnelNetwork.name]),
+    ];
+    return networking.tunnel === "connector"
+        ? { mode: "bridge", networks, addresses: { [tunnelNetwork.name]: tunnelNetwork.connectorAddress } }
+        : { mode: "bridge", networks };
 }
 
 /** Where a directory mounted into a service's container is on its host (where the program writes files the service watches). */

@@ -36,7 +36,10 @@ export class ServiceContainer extends pulumi.ComponentResource {
         const secretEnv = Object.entries(spec.secretEnv).map(([variable, key]) =>
             pulumi.secret(pulumi.interpolate`${variable}=${secretOf(args.secrets, key, spec.name)}`),
         );
-        const bridges = spec.network.mode === "bridge" ? spec.network.networks.map((n) => networkOf(args, n)) : [];
+        const named = spec.network.mode === "bridge" ? spec.network.networks : [];
+        // A fixed address where the spec pins one (the tunnel connector, whose address Traefik trusts).
+        const addresses = spec.network.mode === "bridge" ? (spec.network.addresses ?? {}) : {};
+        const bridges = named.map((n) => networkOf(args, n));
 
         this.container = new docker.Container(
             name,
@@ -46,7 +49,10 @@ export class ServiceContainer extends pulumi.ComponentResource {
                 restart: spec.restart,
                 mustRun: true,
                 networkMode: networkModeOf(args, bridges),
-                networksAdvanced: bridges.map((network) => ({ name: network.name })),
+                networksAdvanced: bridges.map((network, i) => {
+                    const ipv4Address = addresses[named[i] ?? ""];
+                    return ipv4Address === undefined ? { name: network.name } : { name: network.name, ipv4Address };
+                }),
                 envs: [...Object.entries(spec.env).map(([variable, value]) => `${variable}=${value}`), ...secretEnv],
                 user: spec.user,
                 volumes: spec.mounts,

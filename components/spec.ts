@@ -140,6 +140,42 @@ export function ownershipLabels(entry: ServiceEntry, host: HostName): Record<str
     return { "homelab.service": entry.name, "homelab.stack": entry.stack, "homelab.host": host };
 }
 
+/** Dockman's updater skips a container whose label is "true" (below). */
+export const dockmanUpdateDisableLabel = "dockman.update.disable";
+
+/**
+ * The labels that make Dockman show a program container in its stack and service, and keep both
+ * Dockman and docker compose from acting on it: the program is its only owner.
+ *
+ * Dockman (RA341/dockman v3.2.0) groups what the Docker API lists by these two labels
+ * (core/internal/docker/handler_containers.go ToProto: StackName ← com.docker.compose.project,
+ * ServiceName ← com.docker.compose.service). Its updater pulls and recreates every container
+ * unless `dockman.update.disable` is "true" (core/internal/docker/updater/updater.go,
+ * DockmanUpdateDisableLabel / hasDisableUpdateLabel in containerUpdate).
+ *
+ * Compose only ever acts on containers it lists, and it lists by more than the project label:
+ * - compose v2 and later (Dockman's image runs v5.0.1; docker/compose pkg/compose/containers.go
+ *   getDefaultFilters, since v2.17.0, commit 4ea44797f "only consider containers with config_hash
+ *   labels"): every lookup (up, down, --remove-orphans, restart) filters on the
+ *   `com.docker.compose.config-hash` label being present.
+ * - compose v1 (Debian's docker-compose 1.29; compose/project.py Project._labeled_containers,
+ *   Project.labels, OneOffFilter.update_labels, and compose/service.py Service.labels): up and
+ *   --remove-orphans (Project.find_orphan_containers) filter on `com.docker.compose.oneoff=False`.
+ *   Only `down` lists with OneOffFilter.include, and then takes just the services its own file
+ *   declares (Project.containers → matches_service_names): a compose file that declares a
+ *   catalog service under a catalog stack's project name would stop and remove it. Nothing the
+ *   program writes declares one (the stacks directory gets no compose file from it), and the
+ *   README says so.
+ * So the program sets the project and service labels and never `config-hash` or `oneoff`.
+ */
+export function dockmanLabels(entry: ServiceEntry): Record<string, string> {
+    return {
+        "com.docker.compose.project": entry.stack,
+        "com.docker.compose.service": entry.name,
+        [dockmanUpdateDisableLabel]: "true",
+    };
+}
+
 /** A directory a service needs on its host before its container starts, with the owner it runs as. */
 export interface OwnedDirectory {
     path: string;

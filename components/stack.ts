@@ -3,7 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Secrets } from "../config/load";
 import type { DockerHost } from "../hosts/docker";
 import { proxyNetworkName } from "../hosts/endpoint";
-import type { HostName } from "../topology";
+import { tunnelNetwork } from "../catalog/stacks/traefik";
+import { edgeHost, type HostName } from "../topology";
 import type { StackName } from "../catalog/types";
 import { internalNetworkName, type ContainerSpec } from "./container-spec";
 import { ServiceContainer } from "./service";
@@ -58,7 +59,12 @@ export class ServiceStack extends pulumi.ComponentResource {
             if (host === undefined) throw new Error(`${spec.name}: host ${spec.host} has no Docker provider`);
             const networks: Record<string, docker.Network> = {};
             for (const network of spec.network.mode === "bridge" ? spec.network.networks : []) {
-                networks[network] = network === proxyNetworkName ? host.proxyNetwork : internalNetworkOf(host);
+                networks[network] =
+                    network === proxyNetworkName
+                        ? host.proxyNetwork
+                        : network === tunnelNetwork.name
+                          ? tunnelNetworkOf(host, spec.name)
+                          : internalNetworkOf(host);
             }
             const dependsOn = [
                 ...(args.hostReadiness?.[host.name] ?? []),
@@ -82,6 +88,14 @@ export class ServiceStack extends pulumi.ComponentResource {
         this.services = services;
         this.registerOutputs({});
     }
+}
+
+/** The engine's tunnel network: it exists only where the edge host's engine is. */
+function tunnelNetworkOf(host: DockerHost, service: string): docker.Network {
+    if (host.tunnelNetwork !== undefined) return host.tunnelNetwork;
+    throw new Error(
+        `${service}: the ${tunnelNetwork.name} network exists only on ${edgeHost}'s engine, and ${host.name} is not on it`,
+    );
 }
 
 /** `homelab:stacks:<Stack>`, the per-stack token states written before the rename hold. */

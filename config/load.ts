@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, describeIssues } from "./errors";
+import { ConfigError, describeIssues, ruleWithoutText } from "./errors";
 import { settingsSchema, type Settings } from "./schema";
 import { unknownSettingProblems } from "./unknown-keys";
 import { parseConfigValue, plainConfigOf, type StackFile } from "./stack-values";
@@ -48,7 +48,7 @@ function parseSettings(plain: Readonly<Record<string, string>>): Settings {
         const text = plain[key];
         if (text !== undefined) raw[key] = parseConfigValue(text);
     }
-    const parsed = settingsSchema.safeParse(raw);
+    const parsed = settingsSchema.safeParse(raw, { error: ruleWithoutText });
     const problems = [
         ...unknownSettingProblems(configNamespace, Object.keys(plain), settingKeys),
         ...(parsed.success ? [] : describeIssues(configNamespace, raw, parsed.error.issues)),

@@ -104,6 +104,32 @@ WantedBy=remote-fs.target
 `;
 }
 
+/** Where the drop-in that orders Docker after the NAS's mounts goes (systemd.unit(5), drop-in directories). */
+export const dockerMountsDropIn = "/etc/systemd/system/docker.service.d/homelab-mounts.conf";
+
+/** A path as one word of a space-separated unit setting: `%` is a specifier, whitespace and quotes need quoting. */
+function unitPathWord(path: string): string {
+    const escaped = path.replace(/%/g, "%%");
+    return /[\s"'\\]/.test(escaped) ? `"${escaped.replace(/["\\]/g, (char) => `\\${char}`)}"` : escaped;
+}
+
+/**
+ * Orders docker.service after every NAS mount of the VM. `RequiresMountsFor=` gives Docker Requires=
+ * and After= on the mount unit of each path (and of its parents): after a reboot, the engine and
+ * its `restart: unless-stopped` containers start only once /data is the NAS's share, never on the
+ * VM's empty local directory. A mount that fails keeps Docker from starting (its containers stay
+ * down rather than writing to the wrong disk); `systemctl start docker` once the NAS answers.
+ */
+export function dockerMountsUnit(mounts: readonly NfsMount[]): string {
+    return `${generatedMarker}
+# Docker waits for the NAS's exports: containers with a restart policy must not start on the VM's
+# own empty data directory after a reboot (qBittorrent would download to the VM's disk, the *arr
+# apps would see an empty library).
+[Unit]
+RequiresMountsFor=${mounts.map((mount) => unitPathWord(mount.where)).join(" ")}
+`;
+}
+
 /**
  * The base script's steps, in order. `HOMELAB_BOOTSTRAP_SKIP=<step>,...` in the script's environment
  * skips some (each skip is printed): for a lab that cannot run them, such as the fleet lab
@@ -220,6 +246,11 @@ for unit in /etc/systemd/system/*.mount; do
 done
 
 ${units.join("\n")}
+
+# Docker after the mounts. Only the unit changes: the running engine is not restarted (that would
+# stop every container); the order applies from its next start, the next boot.
+install -d -m 0755 ${shellQuote(dockerMountsDropIn.slice(0, dockerMountsDropIn.lastIndexOf("/")))}
+${installFile(dockerMountsDropIn, dockerMountsUnit(mounts), "0644")}
 
 if [ "$changed" = 1 ]; then systemctl daemon-reload; fi
 systemctl enable "\${wanted[@]}"

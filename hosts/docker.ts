@@ -1,8 +1,9 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { HostSettings, Settings } from "../config/schema";
-import { hostNames, type HostName } from "../topology";
-import { dockerEndpoint, proxyNetworkName } from "./endpoint";
+import { tunnelNetwork } from "../catalog/stacks/traefik";
+import { edgeHost, hostNames, type HostName } from "../topology";
+import { dockerEndpoint, dockerTlsArgs, proxyNetworkName } from "./endpoint";
 
 export interface DockerHost {
     name: HostName;
@@ -12,6 +13,11 @@ export interface DockerHost {
     provider: docker.Provider;
     /** Shared by every host on the same engine (all of them in the lab). */
     proxyNetwork: docker.Network;
+    /**
+     * The tunnel connector's network with Traefik (catalog/stacks/traefik.ts tunnelNetwork): on the
+     * edge host's engine only, with its fixed subnet and gateway.
+     */
+    tunnelNetwork?: docker.Network;
 }
 
 export interface DockerHostsArgs {
@@ -20,7 +26,7 @@ export interface DockerHostsArgs {
     dependsOn?: Partial<Record<HostName, pulumi.Input<pulumi.Resource>[]>>;
 }
 
-/** One Docker provider per host and one `proxy` network per engine. */
+/** One Docker provider per host, one `proxy` network per engine, and the `tunnel` network on the edge host's. */
 export class DockerHosts extends pulumi.ComponentResource {
     public readonly hosts: Readonly<Partial<Record<HostName, DockerHost>>>;
 
@@ -28,6 +34,7 @@ export class DockerHosts extends pulumi.ComponentResource {
         super("homelab:hosts:DockerHosts", name, {}, opts);
         const hosts: Partial<Record<HostName, DockerHost>> = {};
         const networks = new Map<string, docker.Network>();
+        const tunnelNetworks = new Map<string, docker.Network>();
         const configured = hostNames.flatMap((hostName) => {
             const settings = args.settings.hosts[hostName];
             return settings === undefined ? [] : [{ hostName, settings, endpoint: dockerEndpoint(hostName, settings) }];
@@ -35,7 +42,7 @@ export class DockerHosts extends pulumi.ComponentResource {
         for (const { hostName, settings, endpoint } of configured) {
             const provider = new docker.Provider(
                 `${name}-${hostName}`,
-                { host: endpoint },
+                { host: endpoint, ...dockerTlsArgs(settings) },
                 { parent: this, dependsOn: args.dependsOn?.[hostName] },
             );
             const proxyNetwork =
@@ -53,7 +60,34 @@ export class DockerHosts extends pulumi.ComponentResource {
                     { parent: this, provider },
                 );
             networks.set(endpoint, proxyNetwork);
+            if (hostName === edgeHost) {
+                tunnelNetworks.set(
+                    endpoint,
+                    new docker.Network(
+                        `${name}-${hostName}-${tunnelNetwork.name}`,
+                        {
+                            name: tunnelNetwork.name,
+                            driver: "bridge",
+                            // Pinned, not left to Docker's pools: Traefik's static args name the
+                            // connector's address in it, and the gateway must stay a different one.
+                            ipamConfigs: [
+                                {
+                                    subnet: tunnelNetwork.subnet,
+                                    gateway: tunnelNetwork.gateway,
+                                    ipRange: tunnelNetwork.ipRange,
+                                },
+                            ],
+                        },
+                        { parent: this, provider, dependsOn: [proxyNetwork] },
+                    ),
+                );
+            }
             hosts[hostName] = { name: hostName, settings, endpoint, provider, proxyNetwork };
+        }
+        // Every host on the edge host's engine (all of them in the lab) sees the same tunnel network.
+        for (const host of Object.values(hosts)) {
+            const tunnel = tunnelNetworks.get(host.endpoint);
+            if (tunnel !== undefined) host.tunnelNetwork = tunnel;
         }
         this.hosts = hosts;
         this.registerOutputs({});

@@ -3,7 +3,14 @@ import type { OwnedDirectory } from "../components/spec";
 
 interface LocalDirectoriesInputs {
     directories: OwnedDirectory[];
+    /** The NAS share's sentinel files this host makes (hosts/nas-sentinel.ts): created once, never changed. */
+    sentinels?: { path: string; uid: number; gid: number }[];
 }
+
+/** What the NAS's sentinel file says to whoever finds it (also the hosts' script's, hosts/directories.ts). */
+export const sentinelText =
+    "homelab: this directory is on the NAS's share. Containers whose data mount lacks this file refuse to start\n" +
+    "in the labs (hosts/nas-sentinel.ts); the program made it here, on the NAS. Do not delete it.\n";
 
 /**
  * Creates directories on the machine running Pulumi with the same rules as the hosts' script
@@ -32,6 +39,14 @@ function ensureDirectories(inputs: LocalDirectoriesInputs): void {
         }
         if (!exists) fs.chmodSync(directory.path, parseInt(directory.mode, 8));
     }
+    for (const sentinel of inputs.sentinels ?? []) {
+        if (fs.existsSync(sentinel.path)) continue;
+        const temporary = `${sentinel.path}.tmp`;
+        fs.writeFileSync(temporary, sentinelText, { mode: 0o644 });
+        fs.chownSync(temporary, sentinel.uid, sentinel.gid);
+        fs.chmodSync(temporary, 0o644);
+        fs.renameSync(temporary, sentinel.path);
+    }
 }
 
 // Create and update share a module-level function: a method calling the provider object by name
@@ -47,7 +62,11 @@ export const localDirectoriesProvider: pulumi.dynamic.ResourceProvider<LocalDire
             return Promise.resolve({ outs: news });
         },
         diff(_id, olds, news) {
-            return Promise.resolve({ changes: JSON.stringify(olds.directories) !== JSON.stringify(news.directories) });
+            return Promise.resolve({
+                changes:
+                    JSON.stringify(olds.directories) !== JSON.stringify(news.directories) ||
+                    JSON.stringify(olds.sentinels ?? []) !== JSON.stringify(news.sentinels ?? []),
+            });
         },
         delete() {
             return Promise.resolve();

@@ -28,8 +28,10 @@ if [ "$action" = up ]; then
   standin=homelab-standin:fleet
   traefik="$(npx ts-node --transpile-only -e 'import { catalog } from "./catalog"; import { imageRef } from "./catalog/types";
     import { roles } from "./topology"; const t = catalog.find((e) => e.name === roles.ingress); if (t) console.log(imageRef(t.image));')"
+  # The stand-in's variants that declare the real images' VOLUMEs, listed once for the four engines.
+  variants="$(npx ts-node --transpile-only offline-toolchain/standin/variants.ts "$standin")"
   for socket in "$work"/hosts/*/docker.sock; do
-    DOCKER_HOST="unix://$socket" bash offline-toolchain/standin/build.sh "$standin" >/dev/null
+    DOCKER_HOST="unix://$socket" STANDIN_VARIANTS="$variants" bash offline-toolchain/standin/build.sh "$standin" >/dev/null
   done
   DOCKER_HOST="unix://$work/hosts/docker-prod-01/docker.sock" bash offline-toolchain/traefik/build.sh "$traefik" >/dev/null
 fi

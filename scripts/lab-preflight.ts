@@ -112,7 +112,8 @@ export async function checkImages(
     if (failed.length > 0) {
         throw new PreflightError(
             `cannot pull ${failed.join(", ")}. On a machine without a registry, build the stand-in image ` +
-                "(bash offline-toolchain/standin/build.sh homelab-standin:local) and run with " +
+                "(bash offline-toolchain/standin/build.sh homelab-standin:local, which also builds its variants " +
+                "that declare the real images' volumes) and run with " +
                 "HOMELAB_OFFLINE_IMAGE=homelab-standin:local. Nothing was created.",
         );
     }

@@ -2,12 +2,17 @@ import { catalog } from "../catalog";
 import { assertCatalog, catalogProblems } from "../catalog/validate";
 import type { ServiceEntry } from "../catalog/types";
 import { settingsOfStackFile } from "../config/load";
-import { loadProgram, ProgramLoadError, stackConfig, stackSettings } from "./helpers/program";
+import { dockerTlsArgs } from "../hosts/endpoint";
+import { loadProgram, ProgramLoadError, stackConfig, stackSettings, type StackName } from "./helpers/program";
 
 /** Loads prod with one config key replaced, expecting the load to fail before any resource exists. */
-async function failure(config: Record<string, string>, withoutSecrets: string[] = []): Promise<ProgramLoadError> {
+async function failure(
+    config: Record<string, string>,
+    withoutSecrets: string[] = [],
+    stack: StackName = "prod",
+): Promise<ProgramLoadError> {
     try {
-        await loadProgram("prod", { config, withoutSecrets });
+        await loadProgram(stack, { config, withoutSecrets });
     } catch (error) {
         if (error instanceof ProgramLoadError) return error;
         throw error;
@@ -15,8 +20,15 @@ async function failure(config: Record<string, string>, withoutSecrets: string[] 
     throw new Error("the program loaded, but the config is bad");
 }
 
-function prodHosts(): Record<string, Record<string, unknown>> {
-    return JSON.parse(stackConfig("prod")["homelab:hosts"] ?? "{}") as Record<string, Record<string, unknown>>;
+function prodHosts(stack: StackName = "prod"): Record<string, Record<string, unknown>> {
+    return JSON.parse(stackConfig(stack)["homelab:hosts"] ?? "{}") as Record<string, Record<string, unknown>>;
+}
+
+/** The lab's homelab:hosts with docker-prod-01's fields replaced, as the engine hands it. */
+function labHostsWith(fields: Record<string, unknown>): Record<string, string> {
+    const hosts = prodHosts("lab");
+    hosts["docker-prod-01"] = { ...hosts["docker-prod-01"], ...fields };
+    return { "homelab:hosts": JSON.stringify(hosts) };
 }
 
 describe("bad config fails before any resource is registered, naming key, value and what is allowed", () => {
@@ -86,10 +98,131 @@ describe("bad config fails before any resource is registered, naming key, value 
     });
 });
 
+describe("a port out of range is refused in the program's words, not zod's", () => {
+    test.each([[70000], [0], [443.5]])("homelab:traefik.httpsPort: %s", async (httpsPort) => {
+        const error = await failure({
+            "homelab:traefik": JSON.stringify({ certificates: "letsencrypt", acmeEmail: "a@b.example", httpsPort }),
+        });
+        expect(error.message).toContain(
+            `homelab:traefik.httpsPort: ${String(httpsPort)} is not allowed; expected a TCP port: an integer from 1 to 65535`,
+        );
+        expect(error.message).not.toMatch(/Too big|Too small|Invalid input|expected number/);
+        expect(error.registered).toBe(0);
+    });
+
+    test("a port of the wrong type", async () => {
+        const error = await failure({
+            "homelab:traefik": JSON.stringify({ certificates: "self-signed", httpPort: "80" }),
+        });
+        expect(error.message).toContain(
+            'homelab:traefik.httpPort: "80" is not allowed; expected a TCP port: an integer from 1 to 65535',
+        );
+    });
+
+    test("a boolean, an enum and a list of the wrong kind", () => {
+        const config = {
+            ...stackConfig("prod"),
+            "homelab:protectStateful": "yes",
+            "homelab:vpn": JSON.stringify({ provider: "protonvpn", type: "ipsec", serverCountries: "NL" }),
+        };
+        expect(() => settingsOfStackFile({ config })).toThrow(
+            [
+                'homelab:vpn.type: "ipsec" is not allowed; expected wireguard or openvpn',
+                'homelab:vpn.serverCountries: "NL" is not allowed; expected a list of country names such as [Netherlands]',
+                'homelab:protectStateful: "yes" is not allowed; expected true or false',
+            ]
+                .map((line) => `  - ${line}`)
+                .join("\n"),
+        );
+    });
+});
+
+describe("the Docker API is reached over SSH, a unix socket, or TCP with TLS: never plain TCP", () => {
+    const tcpRefused =
+        'homelab:hosts.docker-prod-01.dockerHost: "tcp://10.9.9.9:2375" is not allowed; expected ' +
+        "ssh://user@host or unix:///path/to/docker.sock, or tcp://host:port only with " +
+        "dockerTls: { certPath: <a directory holding ca.pem, cert.pem and key.pem> } " +
+        "(a Docker API over plain TCP is root on the host for anyone who can reach the port)";
+
+    test("tcp:// without TLS settings is refused before any resource, naming key, value and what is allowed", async () => {
+        const error = await failure(labHostsWith({ dockerHost: "tcp://10.9.9.9:2375" }), [], "lab");
+        expect(error.message).toBe(`Invalid homelab configuration:\n  - ${tcpRefused}`);
+        expect(error.registered).toBe(0);
+    });
+
+    test("tcp:// in prod too (where a VM's explicit endpoint is a second problem, reported after this one)", async () => {
+        const hosts = prodHosts();
+        hosts["docker-prod-01"] = { ...hosts["docker-prod-01"], dockerHost: "tcp://10.9.9.9:2375" };
+        const error = await failure({ "homelab:hosts": JSON.stringify(hosts) });
+        expect(error.message).toContain(tcpRefused);
+        expect(error.registered).toBe(0);
+    });
+
+    test("TLS settings beside an ssh:// or unix:// endpoint mean nothing and are refused", async () => {
+        const error = await failure(labHostsWith({ dockerTls: { certPath: "/etc/homelab/docker-tls" } }), [], "lab");
+        expect(error.message).toBe(
+            "Invalid homelab configuration:\n  - " +
+                'homelab:hosts.docker-prod-01.dockerTls: {"certPath":"/etc/homelab/docker-tls"} is not allowed; ' +
+                'expected no dockerTls: it applies to a tcp:// dockerHost only, and this host is reached at "unix:///var/run/docker.sock"',
+        );
+        expect(error.registered).toBe(0);
+    });
+
+    test("TLS settings beside the deploy user's ssh:// endpoint name the endpoint", () => {
+        const hosts = prodHosts();
+        hosts["nas-prod-01"] = { ...hosts["nas-prod-01"], dockerTls: { certPath: "/etc/homelab/docker-tls" } };
+        const config = { ...stackConfig("prod"), "homelab:hosts": JSON.stringify(hosts) };
+        expect(() => settingsOfStackFile({ config })).toThrow(
+            'homelab:hosts.nas-prod-01.dockerTls: {"certPath":"/etc/homelab/docker-tls"} is not allowed; ' +
+                'expected no dockerTls: it applies to a tcp:// dockerHost only, and this host is reached at "ssh://root@192.168.30.12"',
+        );
+    });
+
+    test.each([["certs"], ["/etc/docker/"]])("a certPath that is not an absolute directory: %s", (certPath) => {
+        const config = {
+            ...stackConfig("lab"),
+            ...labHostsWith({ dockerHost: "tcp://10.9.9.9:2376", dockerTls: { certPath } }),
+        };
+        expect(() => settingsOfStackFile({ config })).toThrow(
+            `homelab:hosts.docker-prod-01.dockerTls.certPath: "${certPath}" is not allowed; expected the absolute ` +
+                "path of a directory holding ca.pem, cert.pem and key.pem (as DOCKER_CERT_PATH), such as /etc/homelab/docker-tls",
+        );
+    });
+
+    test.each([["http://10.9.9.9:2375"], ["10.9.9.9:2375"], ["ssh://10.9.9.9"], ["unix://docker.sock"]])(
+        "an endpoint of no known kind: %s",
+        (dockerHost) => {
+            const config = { ...stackConfig("lab"), ...labHostsWith({ dockerHost }) };
+            expect(() => settingsOfStackFile({ config })).toThrow(
+                `homelab:hosts.docker-prod-01.dockerHost: "${dockerHost}" is not allowed; expected a Docker endpoint: ` +
+                    "ssh://user@host, unix:///path/to/docker.sock or tcp://host:port (with dockerTls)",
+            );
+        },
+    );
+
+    test("tcp:// with TLS settings loads, and the host's Docker provider gets their directory", async () => {
+        const config = labHostsWith({
+            dockerHost: "tcp://10.9.9.9:2376",
+            dockerTls: { certPath: "/etc/homelab/docker-tls" },
+        });
+        const settings = settingsOfStackFile({ config: { ...stackConfig("lab"), ...config } });
+        const host = settings.hosts["docker-prod-01"];
+        if (host === undefined) throw new Error("the lab has docker-prod-01");
+        expect(dockerTlsArgs(host)).toEqual({ certPath: "/etc/homelab/docker-tls" });
+        expect((await loadProgram("lab", { config })).resources.length).toBeGreaterThan(0);
+    });
+
+    test("a host without TLS settings gives its provider no TLS arguments", () => {
+        const host = stackSettings("lab").hosts["docker-prod-01"];
+        if (host === undefined) throw new Error("the lab has docker-prod-01");
+        expect(dockerTlsArgs(host)).toEqual({});
+    });
+});
+
 describe("a plain homelab: key the program does not read is an error, not silently ignored", () => {
     const settingsList =
         "domain, timezone, identity, hosts, storage, lanSubnet, traefik, vpn, adguard, offline, hostFiles, " +
-        "protectStateful, edge, cloudflare, proxmox, backups, targets, cluster";
+        "protectStateful, edge, cloudflare, unifi, proxmox, backups, targets, cluster";
 
     test("a misspelt setting names the key, the setting it probably meant and the settings", async () => {
         const error = await failure({ "homelab:protectStatefull": "true" });

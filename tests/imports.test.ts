@@ -62,6 +62,7 @@ describe("the stand-in is told what to prove at start", () => {
             STANDIN_WRITE_AS: "2000:2000",
             STANDIN_WRITABLE: "/config /data",
             STANDIN_HARDLINK: "/data/downloads /data/media",
+            STANDIN_SENTINEL: "/data/.homelab-nas",
         });
     });
 

@@ -123,6 +123,9 @@ describe("what the rules above produce, written out", () => {
             "homelab.service": "sonarr",
             "homelab.stack": "arr",
             "homelab.host": "docker-prod-01",
+            "com.docker.compose.project": "arr",
+            "com.docker.compose.service": "sonarr",
+            "dockman.update.disable": "true",
             "traefik.enable": "true",
             "traefik.docker.network": "proxy",
             "traefik.http.routers.sonarr.rule": "Host(`sonarr.giohosted.com`)",
@@ -172,6 +175,9 @@ describe("what the rules above produce, written out", () => {
             "homelab.service": "immich-server",
             "homelab.stack": "photos",
             "homelab.host": "immich-prod-01",
+            "com.docker.compose.project": "photos",
+            "com.docker.compose.service": "immich-server",
+            "dockman.update.disable": "true",
         });
         const database = one("prod", "immich-postgres");
         expect(database.inputs.healthcheck).toEqual({
@@ -207,6 +213,9 @@ describe("what the rules above produce, written out", () => {
             "homelab.service": "plex",
             "homelab.stack": "plex",
             "homelab.host": "nas-prod-01",
+            "com.docker.compose.project": "plex",
+            "com.docker.compose.service": "plex",
+            "dockman.update.disable": "true",
         });
         const lab = one("lab", "plex");
         expect(lab.inputs.networkMode).toBe("proxy");
@@ -230,6 +239,9 @@ describe("what the rules above produce, written out", () => {
             "homelab.service": "traefik",
             "homelab.stack": "infra",
             "homelab.host": "docker-prod-01",
+            "com.docker.compose.project": "infra",
+            "com.docker.compose.service": "traefik",
+            "dockman.update.disable": "true",
             "traefik.enable": "true",
             "traefik.docker.network": "proxy",
             "traefik.http.routers.traefik.rule": "Host(`traefik.giohosted.com`)",

@@ -234,6 +234,7 @@ describe("prod", () => {
             "--entrypoints.web.http.redirections.entrypoint.permanent=true",
             "--entrypoints.websecure.address=:443",
             "--entrypoints.websecure.http.tls=true",
+            "--entrypoints.websecure.forwardedheaders.trustedips=198.18.0.2/32",
             "--providers.docker=true",
             "--providers.docker.exposedbydefault=false",
             "--providers.docker.network=proxy",

@@ -23,7 +23,10 @@ export const cloudflared: readonly ServiceEntry[] = [
         // Supplied by the tunnel resource in prod, from config where the edge is off.
         secretEnv: { TUNNEL_TOKEN: "tunnelToken" },
         health: { kind: "command", test: ["cloudflared", "tunnel", "--metrics", "127.0.0.1:20241", "ready"] },
-        networking: onProxy,
+        // Only on the `tunnel` network, at its fixed address: it reaches Traefik there (`traefik`
+        // resolves to Traefik's address on it) and Cloudflare through its NAT, and the address
+        // Traefik trusts forwarded headers from is its alone (catalog/stacks/traefik.ts tunnelNetwork).
+        networking: { mode: "bridge", proxy: false, internal: false, tunnel: "connector" },
     },
 ];
 

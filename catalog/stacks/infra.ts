@@ -33,7 +33,9 @@ export const infra: readonly ServiceEntry[] = [
         command: traefikStaticArgs,
         publish: traefikPorts,
         health: { kind: "command", test: ["traefik", "healthcheck", "--ping"] },
-        networking: onProxy,
+        // `proxy` first (its network mode, where the published ports land); `tunnel` is where the
+        // connector reaches it, from the one address its static args trust (traefik.ts tunnelNetwork).
+        networking: { mode: "bridge", proxy: true, internal: false, tunnel: "ingress" },
     },
     {
         name: "dockman",
@@ -51,6 +53,8 @@ export const infra: readonly ServiceEntry[] = [
         user: { kind: "puid" },
         mounts: [appdata("/config"), { from: "stacks" }, { from: "docker-socket", readOnly: false }],
         env: (settings) => ({
+            // The owner's own compose stacks only: the program writes no compose file there, and its
+            // containers carry components/spec.ts dockmanLabels (README "Who owns which container").
             DOCKMAN_COMPOSE_ROOT: settings.storage.stacks,
             DOCKMAN_AUTH_ENABLE: "true",
             DOCKMAN_AUTH_USERNAME: "admin",

@@ -9,6 +9,7 @@ import { type ServiceEntry } from "../../catalog/types";
 import { edgeHost, type Roles } from "../../topology";
 import { DynamicProvider } from "../dynamic-provider";
 import { AdguardRewrite } from "./adguard/provider";
+import { UnifiGateway, unifiProblems, unifiSecretRequests } from "./unifi";
 import { connectorToken } from "./token";
 import { externalHosts, externalProblems, externalUrls, tunnelIngress } from "./tunnel";
 import { targetOf } from "../../catalog/targets";
@@ -43,6 +44,8 @@ export function edgeProblems(settings: Settings, services: readonly ServiceEntry
                 "expected letsencrypt-staging or self-signed (only the real homelab may use the production CA)",
         );
     }
+    // The gateway's own check also refuses homelab:unifi where the edge is off.
+    problems.push(...unifiProblems(settings, services));
     if (!settings.edge) return problems;
     if (settings.cloudflare === undefined) {
         problems.push(
@@ -66,6 +69,7 @@ export function edgeSecretRequests(settings: Settings): SecretRequest[] {
         { key: "cloudflareApiToken", usedBy: ["edge (Cloudflare tunnel and DNS records)"] },
         { key: "adguardUsername", usedBy: ["edge (AdGuard Home rewrite)"] },
         { key: "adguardPassword", usedBy: ["edge (AdGuard Home rewrite)"] },
+        ...unifiSecretRequests(settings),
     ];
 }
 
@@ -83,9 +87,10 @@ export interface EdgeArgs {
 }
 
 /**
- * The Cloudflare tunnel with its ingress and DNS records, and the AdGuard split-horizon rewrite.
- * Only the catalog's external services are published; everything else answers 404 at the
- * connector. Where homelab:edge is false (the lab) nothing is registered.
+ * The Cloudflare tunnel with its ingress and DNS records, the AdGuard split-horizon rewrite and,
+ * where homelab:unifi is set, the UniFi gateway's port forward and WireGuard server. Only the
+ * catalog's external services are published; everything else answers 404 at the connector. Where
+ * homelab:edge is false (the lab) nothing is registered.
  */
 export class Edge extends pulumi.ComponentResource {
     /** The tunnel token for the cloudflared container; secret, and never an output. */
@@ -186,6 +191,13 @@ export class Edge extends pulumi.ComponentResource {
                     answer: rewrite.answer,
                 },
                 { parent: this, provider: dynamic },
+            );
+        }
+        if (settings.unifi !== undefined) {
+            new UnifiGateway(
+                `${name}-unifi`,
+                { unifi: settings.unifi, settings, services, secrets, provider: dynamic },
+                { parent: this },
             );
         }
 

@@ -4,7 +4,7 @@ import { exportLocation } from "../../config/proxmox";
 import { resolve, type Mount, type ServiceEntry } from "../../catalog/types";
 import { blueprintsTarget } from "../../catalog/stacks/auth";
 import { staticMonitorsTarget } from "../../catalog/stacks/monitoring";
-import { traefikDynamicDir } from "../../catalog/stacks/traefik";
+import { traefikDynamicDir, tunnelTrustArgs } from "../../catalog/stacks/traefik";
 import { blueprintFileName } from "../sso/blueprint";
 import { nasHost, type Roles } from "../../topology";
 import type { ContainerSpec } from "../container-spec";
@@ -455,10 +455,16 @@ function volumesOf(spec: ContainerSpec, context: ClusterContext): VolumePlan {
     return plan;
 }
 
-/** Traefik's static arguments on the cluster: the CRD provider of this namespace instead of Docker and the file provider. */
+/**
+ * Traefik's static arguments on the cluster: the CRD provider of this namespace instead of Docker
+ * and the file provider, and no forwarded-header trust. The trusted address is the tunnel
+ * connector's on the edge host's Docker `tunnel` network (catalog/stacks/traefik.ts); on the
+ * cluster the connector's requests arrive through a node's address and ServiceLB, which every LAN
+ * client's request shares, so nothing there may be trusted.
+ */
 export function ingressArgs(command: readonly string[], namespace: string): string[] {
     return [
-        ...command.filter((arg) => !arg.startsWith("--providers.")),
+        ...command.filter((arg) => !arg.startsWith("--providers.") && !tunnelTrustArgs.includes(arg)),
         "--providers.kubernetescrd=true",
         `--providers.kubernetescrd.namespaces=${namespace}`,
     ];

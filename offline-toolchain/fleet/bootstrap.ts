@@ -8,8 +8,10 @@
  *   stacks <path>                                            (one for every host)
  *   data <host> <path>
  *   export <key> <source on the NAS> <target on the VMs>      (parents first)
+ *   sentinel <file name>                                     (the NAS's sentinel at each export's root)
  */
 import * as fs from "node:fs";
+import { nasSentinel } from "../../components/offline";
 import { baseScript } from "../../hosts/bootstrap-scripts";
 import { hostNames } from "../../topology";
 import { fleetLayout, fleetSettings } from "./layout";
@@ -31,5 +33,6 @@ const lines = [
     `stacks ${settings.storage.stacks}`,
     ...hostNames.map((name) => `data ${name} ${layout.hosts[name].data}`),
     ...layout.exports.map((exported) => `export ${exported.key} ${exported.source} ${exported.target}`),
+    `sentinel ${nasSentinel}`,
 ];
 fs.writeFileSync(`${work}/layout.txt`, `${lines.join("\n")}\n`);

@@ -15,6 +15,9 @@
 #   fleet.sh start-engine WORK HOST    starts it again (containers with a restart policy come back)
 #   fleet.sh stop-ssh WORK HOST        stops the host's sshd and its open sessions
 #   fleet.sh start-ssh WORK HOST       starts it again
+#   fleet.sh unmount-exports WORK      unmounts the NAS's exports from the VMs' data path (an NFS
+#                                      mount that did not come up: the VMs see their own empty directory)
+#   fleet.sh mount-exports WORK        mounts them again
 set -euo pipefail
 
 readonly hosts=(docker-prod-01 nas-prod-01 auth-prod-01 immich-prod-01)
@@ -36,7 +39,7 @@ readonly repo
 declare -A launched=() # host → the PID of the dockerd this run started
 
 usage() {
-    sed -n '7,14p' "${BASH_SOURCE[0]}" | sed 's/^# //' >&2
+    sed -n '10,20p' "${BASH_SOURCE[0]}" | sed 's/^# //' >&2
     exit 2
 }
 die() { echo "fleet: $*" >&2; exit 1; }
@@ -169,11 +172,19 @@ layout() {
 # to where the VMs mount it, parents first, as production's NFS mounts split the tree: link(2) and
 # rename(2) across two mounts fail with EXDEV even on one filesystem. Each mount is private, so a
 # child mount stays off the NAS's own view of the share (on Unraid, data/photos is an empty directory).
+# Each export carries the NAS's sentinel at its root (hosts/nas-sentinel.ts), as the NAS side makes
+# it: a VM whose mount is missing sees its own empty directory, without it.
 ensure_exports() {
-    local uid gid key source target
+    local uid gid key source target sentinel
     read -r uid gid < <(layout identity)
+    sentinel="$(layout sentinel)"
     while read -r key source target; do
         install -d -o "$uid" -g "$gid" -m 0775 "$source"
+        if [ ! -e "$source/$sentinel" ]; then
+            printf 'homelab: the fleet NAS export %s (offline-toolchain/fleet/fleet.sh)\n' "$key" >"$source/$sentinel.tmp"
+            chown "$uid:$gid" "$source/$sentinel.tmp" && chmod 0644 "$source/$sentinel.tmp"
+            mv -f "$source/$sentinel.tmp" "$source/$sentinel"
+        fi
         # The data share holds empty directories as the mount points of the exports below it.
         [ -d "$target" ] || install -d -o "$uid" -g "$gid" -m 0775 "$target"
         if ! mountpoint -q "$target"; then
@@ -182,6 +193,18 @@ ensure_exports() {
             log "NAS export $key: $source mounted at $target"
         fi
     done < <(layout export)
+}
+
+# What a VM sees when its NFS mounts did not come up: the exports unmounted, children first, so the
+# data path is the VMs' own (empty) directory. Running containers keep what they had mounted.
+unmount_exports() {
+    local key source target
+    while read -r key source target; do
+        if mountpoint -q "$target"; then
+            umount "$target"
+            log "NAS export $key: unmounted from $target"
+        fi
+    done < <(layout export | tac)
 }
 
 # Each host runs the bootstrap script the program generated for it, as root in the host's network
@@ -566,5 +589,7 @@ case "$action" in
     start-engine) one_host "${3:-}" && launch_engine "$3" && wait_engine "$3" ;;
     stop-ssh) one_host "${3:-}" && stop_ssh "$3" ;;
     start-ssh) one_host "${3:-}" && write_sshd_config "$3" && start_ssh "$3" ;;
+    unmount-exports) unmount_exports ;;
+    mount-exports) ensure_exports ;;
     *) usage ;;
 esac

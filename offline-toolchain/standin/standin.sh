@@ -4,7 +4,11 @@
 # healthchecks, Traefik routes and forward-auth behave as with the real image. `probe` is every
 # healthcheck binary the catalog names (curl, pg_isready, ...).
 #
-# Before serving, it checks what the real service would need on a real host, as the user the
+# First, every data mount must be the NAS's share: each path in STANDIN_SENTINEL (the NAS's
+# sentinel, .homelab-nas, in each data mount; hosts/nas-sentinel.ts) must exist. Where one is
+# missing the data mount is some host's local directory (an NFS mount that did not come up): the
+# stand-in says so, writes nothing anywhere and never answers its health path (unhealthy).
+# Then it checks what the real service would need on a real host, as the user the
 # service writes files as (the container's user, or STANDIN_WRITE_AS=uid:gid for images that start
 # as root and drop to PUID/PGID, as linuxserver's do):
 # - every writable mount in STANDIN_WRITABLE takes a file (.homelab-marker-<service>);
@@ -33,6 +37,16 @@ else
 fi
 
 failed=""
+for sentinel in ${STANDIN_SENTINEL:-}; do
+  if [ ! -e "$sentinel" ]; then
+    echo "standin: $service: ${sentinel%/*} is not the NAS's share (no ${sentinel##*/}): refusing to start" >&2
+    failed="$failed sentinel:${sentinel%/*}"
+  fi
+done
+if [ -n "$failed" ]; then
+  # Nothing is written: not into the data mounts (the wrong disk), nor anywhere else.
+  STANDIN_WRITABLE="" STANDIN_HARDLINK=""
+fi
 for dir in ${STANDIN_WRITABLE:-}; do
   # shellcheck disable=SC2016 # expanded by the inner shell
   if ! as_service 'printf "%s\n" "$2" >"$1/.homelab-marker-$2"' marker "$dir" "$service"; then

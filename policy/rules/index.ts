@@ -6,6 +6,7 @@ import { kubernetesPolicies } from "./kubernetes";
 import { runtimePolicies } from "./runtime";
 import { ssoPolicies } from "./sso";
 import { stackPolicies } from "./stack";
+import { unifiPolicies } from "./unifi";
 
 /** Every rule of the homelab pack, all mandatory, judged against one context or the context of each resource's stack. */
 export function homelabPolicies(context: PolicyContext | ContextOf): Policies {
@@ -17,5 +18,6 @@ export function homelabPolicies(context: PolicyContext | ContextOf): Policies {
         ...stackPolicies(contextOf),
         ...ssoPolicies(contextOf),
         ...kubernetesPolicies(contextOf),
+        ...unifiPolicies(contextOf),
     ];
 }

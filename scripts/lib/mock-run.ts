@@ -37,6 +37,8 @@ export const allSecretKeys = [
     "appdataBackupPingUrlImmichProd01",
     "zfsSnapshotPingUrl",
     "plexBackupPingUrl",
+    "unifiApiKey",
+    "unifiWireguardPrivateKey",
 ];
 
 export interface RecordedResource {

@@ -127,6 +127,7 @@ describe("the compose generator", () => {
         const document = composeDocument(catalog, lab, secrets);
         expect(document.networks).toEqual({
             proxy: { name: "proxy", external: true },
+            tunnel: { name: "tunnel", external: true },
             "auth-internal": { name: "auth-internal", driver: "bridge", internal: true },
             "photos-internal": { name: "photos-internal", driver: "bridge", internal: true },
         });
@@ -166,11 +167,18 @@ describe("the compose generator", () => {
         expect(() => composeDocument(gluetun, lab, {})).toThrow("gluetun: secret vpnWireguardPrivateKey was not given");
     });
 
+    test("the tunnel connector sits on the tunnel network alone, at the address Traefik trusts", () => {
+        const document = composeDocument(catalog, lab, secrets);
+        expect(document.services.cloudflared?.networks).toEqual({ tunnel: { ipv4_address: "198.18.0.2" } });
+        expect(document.services.traefik?.networks).toEqual({ proxy: { priority: 100 }, tunnel: { priority: 99 } });
+    });
+
     test("offline, every image is the stand-in, told its port and health path", () => {
         const offline = { ...lab, offline: { standInImage: "standin:v1", keep: [], images: { sonarr: "standin:v2" } } };
         const document = composeDocument(catalog, offline, secrets);
-        expect(document.services.sonarr?.image).toBe("standin:v2");
-        expect(document.services.radarr?.image).toBe("standin:v1");
+        // Each entry's stand-in variant that declares its image's volumes (/config: 01d0ea696869).
+        expect(document.services.sonarr?.image).toBe("standin:v2-vol-01d0ea696869");
+        expect(document.services.radarr?.image).toBe("standin:v1-vol-01d0ea696869");
         expect(document.services.radarr?.environment).toEqual(
             expect.objectContaining({ STANDIN_PORT: "7878", STANDIN_PATH: "/ping" }),
         );

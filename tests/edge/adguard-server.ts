@@ -1,5 +1,5 @@
+import { listenOnLoopback } from "../helpers/loopback-server";
 import * as http from "node:http";
-import type { AddressInfo } from "node:net";
 
 /**
  * A stand-in for AdGuard Home on 127.0.0.1 speaking the rewrite subset of its API, with its error
@@ -114,19 +114,7 @@ export async function startFakeAdguard(initial: FakeRewrite[] = []): Promise<Fak
             response.end(text);
         });
     });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const { port } = server.address() as AddressInfo;
-    return Object.assign(fake, {
-        url: `http://127.0.0.1:${port}`,
-        close: () =>
-            new Promise<void>((resolve) => {
-                server.close(() => {
-                    resolve();
-                });
-                // fetch keeps connections alive; without this, close waits for them to time out.
-                server.closeAllConnections();
-            }),
-    });
+    return Object.assign(fake, await listenOnLoopback(server));
 }
 
 /** An address on 127.0.0.1 where nothing listens: the port of a server that was just closed. */

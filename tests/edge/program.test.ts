@@ -134,11 +134,11 @@ describe("edge in prod", () => {
             (resource) =>
                 /^(cloudflare|random|pulumi-nodejs):/.test(resource.type) && !resource.parent.includes("homelab:sso:"),
         );
-        expect(custom).toHaveLength(1 + 1 + 1 + 4 + 1);
+        expect(custom).toHaveLength(1 + 1 + 1 + 4 + 1 + 2);
         for (const resource of custom) {
             const pkg = resource.type.split(":")[0] ?? "";
             expect(resource.provider).toContain(providers[pkg]);
-            expect(resource.parent).toContain("homelab:edge:Edge::edge");
+            expect(resource.parent).toMatch(/homelab:edge:Edge(\$homelab:edge:UnifiGateway)?::edge/);
         }
     });
 

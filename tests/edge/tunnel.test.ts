@@ -147,6 +147,8 @@ describe("edge validation", () => {
             "cloudflareApiToken",
             "adguardUsername",
             "adguardPassword",
+            "unifiApiKey",
+            "unifiWireguardPrivateKey",
         ]);
         expect(edgeProvidedSecrets(prod)).toEqual(["tunnelToken"]);
         expect(edgeSecretRequests(settingsOf("lab"))).toEqual([]);

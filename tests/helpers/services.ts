@@ -214,7 +214,15 @@ export function expectedVolume(mount: Mount, entry: ServiceEntry, stack: StackNa
 
 /** Who the container is, where it comes from and, on Traefik's host, how Traefik routes it. */
 export function expectedLabels(entry: ServiceEntry, stack: StackName, host: HostName): Record<string, string> {
-    const ownership = { "homelab.service": entry.name, "homelab.stack": entry.stack, "homelab.host": host };
+    const ownership = {
+        "homelab.service": entry.name,
+        "homelab.stack": entry.stack,
+        "homelab.host": host,
+        // Dockman groups by these and its updater leaves the container alone (README "Who owns which container").
+        "com.docker.compose.project": entry.stack,
+        "com.docker.compose.service": entry.name,
+        "dockman.update.disable": "true",
+    };
     const route = entry.route;
     if (route === undefined || host !== traefikHost) return ownership;
     const router = `traefik.http.routers.${entry.name}`;
@@ -327,6 +335,7 @@ export function expectService(program: Program, stack: StackName, entry: Service
         const expected = [
             ...(networking.proxy ? ["proxy"] : []),
             ...(networking.internal ? [`${entry.stack}-internal`] : []),
+            ...(networking.tunnel === undefined ? [] : ["tunnel"]),
         ];
         expect(networks).toEqual(expected);
         expect(container.inputs.networkMode).toBe(expected[0]);

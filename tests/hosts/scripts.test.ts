@@ -497,7 +497,12 @@ describe("the mounts script: fstab conflicts, units it no longer wants, never mo
             "systemctl enable data.mount data-backups.mount data-photos.mount",
             "systemctl start data.mount data-backups.mount data-photos.mount",
         ]);
-        expect(fs.readdirSync(unitDir()).sort()).toEqual(["data-backups.mount", "data-photos.mount", "data.mount"]);
+        expect(fs.readdirSync(unitDir()).sort()).toEqual([
+            "data-backups.mount",
+            "data-photos.mount",
+            "data.mount",
+            "docker.service.d",
+        ]);
     });
 
     test("an fstab line below a mount point (the old /data/media) stops the run before anything changes", () => {
@@ -531,6 +536,7 @@ describe("the mounts script: fstab conflicts, units it no longer wants, never mo
             "data-backups.mount",
             "data-photos.mount",
             "data.mount",
+            "docker.service.d",
             "srv-music.mount",
         ]);
     });

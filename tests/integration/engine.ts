@@ -5,6 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { catalog } from "../../catalog";
 import { catalogSecretRequests } from "../../catalog/secrets";
+import { standInVariants } from "../../components/offline";
 import { repoRoot, stackSettings, type AnyStack } from "../helpers/program";
 
 /** A `docker` CLI bound to one engine. */
@@ -20,9 +21,16 @@ export class EngineClient {
         return result.stdout.trim();
     }
 
+    /** The stand-in `tag` and its variants that declare the catalog's image volumes (runtimeImage picks them). */
     buildStandIn(tag: string, marker: string): void {
+        const variants = standInVariants(tag, catalog).map(({ image, volumes }) => [image, ...volumes].join(" "));
         execFileSync("bash", [path.join(repoRoot, "offline-toolchain/standin/build.sh"), tag], {
-            env: { ...process.env, DOCKER_HOST: this.dockerHost, STANDIN_MARKER: marker },
+            env: {
+                ...process.env,
+                DOCKER_HOST: this.dockerHost,
+                STANDIN_MARKER: marker,
+                STANDIN_VARIANTS: variants.join("\n"),
+            },
             stdio: "inherit",
         });
     }
@@ -71,8 +79,15 @@ export interface ContainerInfo {
         LogConfig: { Type: string; Config: Record<string, string> };
         Binds: string[] | null;
     };
-    Mounts: { Source: string; Destination: string; RW: boolean }[];
+    /** Type: "bind", "volume" (a named or anonymous volume), "tmpfs", ... */
+    Mounts: { Type: string; Source: string; Destination: string; RW: boolean }[];
     NetworkSettings: { Networks: Record<string, unknown> };
+}
+
+/** What `docker image inspect` shows of an image. */
+export interface ImageInfo {
+    Id: string;
+    Config: { Volumes: Record<string, unknown> | null };
 }
 
 /**

@@ -9,7 +9,16 @@ import { imageRef, type ServiceEntry } from "../../catalog/types";
 import { everyHost } from "../../topology";
 import { standInEndpoint } from "../../components/offline";
 import { stackSettings } from "../helpers/program";
-import { labSecretKeys, labStack, projectCopy, stillRunning, TestEngine, killUpMidRun, suiteWorkDir } from "./engine";
+import {
+    labSecretKeys,
+    labStack,
+    projectCopy,
+    stillRunning,
+    TestEngine,
+    killUpMidRun,
+    suiteWorkDir,
+    type ImageInfo,
+} from "./engine";
 
 /**
  * The lab stack converged by the real Pulumi engine and Docker provider on a Docker engine this
@@ -124,6 +133,7 @@ test("up from empty state runs every catalog container as declared", async () =>
             const expected = [
                 ...(entry.networking.proxy ? ["proxy"] : []),
                 ...(entry.networking.internal ? [`${entry.stack}-internal`] : []),
+                ...(entry.networking.tunnel === undefined ? [] : ["tunnel"]),
             ];
             expect(Object.keys(info.NetworkSettings.Networks).sort()).toEqual(expected.sort());
         }
@@ -217,6 +227,88 @@ test("the stand-in turns unhealthy when downloads and media are two mounts (what
     expect(status).toBe("unhealthy");
     expect(engine.docker("exec", "split-layout", "cat", "/tmp/standin-failed")).toBe("hardlink");
     engine.docker("rm", "-f", "split-layout");
+});
+
+test("no container has an anonymous volume: each stand-in declares its real image's VOLUMEs, and a mount covers each", () => {
+    const volumes = engine.containersWithLabel("homelab.service").flatMap((name) =>
+        engine
+            .inspect(name)
+            .Mounts.filter((mount) => mount.Type === "volume")
+            .map((mount) => `${name}: ${mount.Destination}`),
+    );
+    expect(volumes).toEqual([]);
+    // The stand-ins do declare them (docker image inspect: Config.Volumes), as the real images do.
+    const declared = (name: string): string[] =>
+        Object.keys(
+            (JSON.parse(engine.docker("image", "inspect", engine.inspect(name).Config.Image)) as ImageInfo[])[0]?.Config
+                .Volumes ?? {},
+        ).sort();
+    expect(declared("calibre-web-automated")).toEqual(["/calibre-library", "/config", "/cwa-book-ingest"]);
+    expect(declared("sonarr")).toEqual(["/config"]);
+    expect(declared("prowlarr")).toEqual(["/config"]);
+});
+
+test("the NAS side made the sentinel in every data directory a container mounts", () => {
+    const sentinels = services.flatMap((entry) =>
+        entry.mounts.flatMap((mount) =>
+            mount.from === "data" ? [path.join(lab.data, mount.sub, ".homelab-nas")] : [],
+        ),
+    );
+    expect(sentinels.length).toBeGreaterThan(5);
+    const missing = sentinels.filter((file) => !fs.existsSync(file));
+    expect(missing).toEqual([]);
+    const owners = [...new Set(sentinels.map((file) => `${fs.statSync(file).uid}:${fs.statSync(file).gid}`))];
+    expect(owners).toEqual(["2000:2000"]);
+});
+
+test("a stand-in whose /data is not the NAS's share refuses to start: unhealthy, the reason logged, nothing written", async () => {
+    const local = path.join(work, "not-the-nas");
+    fs.mkdirSync(local, { recursive: true });
+    engine.docker(
+        "run",
+        "-d",
+        "--name",
+        "no-nas",
+        "--health-cmd",
+        "probe",
+        "--health-interval",
+        "1s",
+        "--health-retries",
+        "1",
+        "-e",
+        "STANDIN_SERVICE=sonarr",
+        "-e",
+        "STANDIN_SENTINEL=/data/.homelab-nas",
+        "-e",
+        "STANDIN_WRITABLE=/config /data",
+        "-e",
+        "STANDIN_HARDLINK=/data/downloads /data/media",
+        "-v",
+        `${local}:/data`,
+        "--tmpfs",
+        "/config",
+        standIn.v1,
+    );
+    try {
+        let status = "starting";
+        for (let attempt = 0; attempt < 30 && status !== "unhealthy"; attempt++) {
+            await new Promise((resolve) => setTimeout(resolve, 1000));
+            status = engine.inspect("no-nas").State.Health?.Status ?? "none";
+        }
+        expect(status).toBe("unhealthy");
+        expect(engine.docker("exec", "no-nas", "cat", "/tmp/standin-failed")).toBe("sentinel:/data");
+        const logs = spawnSync("docker", ["logs", "no-nas"], {
+            encoding: "utf8",
+            env: { ...process.env, DOCKER_HOST: engine.dockerHost },
+        });
+        expect(logs.stderr).toBe(
+            "standin: sonarr: /data is not the NAS's share (no .homelab-nas): refusing to start\n",
+        );
+        expect(fs.readdirSync(local)).toEqual([]);
+        expect(engine.docker("exec", "no-nas", "ls", "-A", "/config")).toBe("");
+    } finally {
+        engine.docker("rm", "-f", "no-nas");
+    }
 });
 
 test("AutoKuma's monitor directory holds one monitor file per URL", async () => {
@@ -413,6 +505,6 @@ test("destroy leaves no container or network behind and keeps appdata", async ()
     await stack.destroy({ onOutput: () => undefined });
     expect(engine.containersWithLabel("homelab.service")).toEqual([]);
     const networks = engine.docker("network", "ls", "--format", "{{.Name}}").split("\n");
-    expect(networks.filter((name) => name === "proxy" || name.endsWith("-internal"))).toEqual([]);
+    expect(networks.filter((name) => ["proxy", "tunnel"].includes(name) || name.endsWith("-internal"))).toEqual([]);
     expect(fs.readFileSync(path.join(lab.appdata, "sonarr", "survives.txt"), "utf8")).toBe("kept");
 });

@@ -150,16 +150,24 @@ describe("AutoKuma moved to k3s too (with Authentik and the rest of the monitori
         const configMap = monitored.get("kubernetes:core/v1:ConfigMap", "k3s-services-autokuma-autokuma-monitors");
         const data = configMap.inputs.data as Record<string, string>;
         const keys = Object.keys(data).sort();
-        // One key per routed URL of the `urls` output, plus the public-DNS monitors of the external hostnames.
+        // One key per routed URL of the `urls` output, plus the public-DNS monitors of the external
+        // hostnames and the split-horizon probes of each AdGuard Home (the wildcard, and each exact
+        // rewrite of a service on k3s).
         const urls = Object.keys(monitored.outputs.urls as Record<string, string>).map((name) => `${name}.json`);
         expect(urls).toHaveLength(23);
         const publicNames = ["audiobookshelf", "authentik-server", "seerr", "shelfmark"];
-        expect(keys).toEqual([...urls, ...publicNames.map((name) => `${name}-public.json`)].sort());
-        // The same files prod writes into AutoKuma's directory on docker-prod-01 today.
+        const splitHorizon = ["", "authentik-server-", "beszel-", "uptime-kuma-"].flatMap((prefix) => [
+            `${prefix}split-horizon.json`,
+            `${prefix}split-horizon-replica-1.json`,
+        ]);
+        expect(keys).toEqual([...urls, ...publicNames.map((name) => `${name}-public.json`), ...splitHorizon].sort());
+        // The same files prod writes into AutoKuma's directory on docker-prod-01 today (prod has no
+        // service on k3s, so no exact-rewrite probes).
         const onDocker = [...stdinOf(prod, "uptime-monitors-write").matchAll(/monitors\/([a-z0-9-]+\.json)'/g)].map(
             (match) => match[1],
         );
-        expect(keys).toEqual([...new Set(onDocker)].sort());
+        const perServiceProbes = /^(authentik-server|beszel|uptime-kuma)-split-horizon/;
+        expect(keys.filter((key) => !perServiceProbes.test(key))).toEqual([...new Set(onDocker)].sort());
         expect(JSON.parse(data["authentik-server.json"] ?? "{}")).toMatchObject({
             type: "http",
             url: "https://auth.giohosted.com/",

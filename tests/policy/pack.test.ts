@@ -17,6 +17,7 @@ const expected = [
     "k3s-candidates-only",
     "no-default-providers",
     "no-privileged-containers",
+    "port-forwards-match-catalog",
     "published-ports-allowlist",
     "restart-policy",
     "routes-behind-sign-in",

@@ -3,7 +3,7 @@ import { ConfigError } from "../../config/errors";
 import { settingsOfStackFile } from "../../config/load";
 import { checkInput } from "../../input";
 import { loadProgram, ProgramLoadError, type LoadOptions } from "../helpers/program";
-import { catalogClasses, configClasses, type MutationClass } from "./classes";
+import { catalogClasses, configClasses, everyWrongType, type MutationClass } from "./classes";
 import { configOverrides, editedCatalog, editedConfig, wrongRejection, type Case } from "./input";
 
 /**
@@ -21,7 +21,7 @@ const seed = 14;
 const classes: readonly MutationClass[] = [...configClasses, ...catalogClasses];
 
 /** Cases per class in the pure tier: more for the classes that pick from every key. */
-const pureRuns: Readonly<Record<string, number>> = { "wrong type": 40, "missing key": 30, "extra key": 30 };
+const pureRuns: Readonly<Record<string, number>> = { "wrong type": 200, "missing key": 100, "extra key": 150 };
 const pureRunsOf = (klass: MutationClass): number => pureRuns[klass.name] ?? 20;
 
 /**
@@ -91,6 +91,19 @@ describe("bad input is rejected before anything is registered, naming the key (p
             { seed, numRuns: pureRunsOf(klass) },
         );
     });
+});
+
+test("every key of Pulumi.prod.yaml given a value of another kind is refused in the program's words", () => {
+    const wrong = everyWrongType.flatMap((input) => {
+        try {
+            checkPure(input);
+            return [];
+        } catch (error) {
+            return [`${JSON.stringify(input.config)}: ${error instanceof Error ? error.message : String(error)}`];
+        }
+    });
+    expect(wrong).toEqual([]);
+    expect(everyWrongType.length).toBeGreaterThan(100);
 });
 
 describe("bad input is rejected before anything is registered, naming the key (the program under mocks)", () => {

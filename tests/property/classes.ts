@@ -123,6 +123,9 @@ const requiredKeys = [
     "backups.plex.destination",
     "backups.snapshots.cron",
     "backups.snapshots.datasets",
+    "unifi.controllerUrl",
+    "unifi.wireguard",
+    "unifi.wireguard.subnet",
 ];
 
 /** z.strictObject nodes (and the hosts record, where a new member is an unknown host). */
@@ -149,6 +152,8 @@ const strictObjects = [
     "backups.appdata",
     "backups.plex",
     "backups.snapshots",
+    "unifi",
+    "unifi.wireguard",
 ];
 
 /** NFS exports are a union (a path, or { path, at }): zod reports a mismatch below one at the export. */
@@ -164,7 +169,8 @@ const schemaKeys = new Set(
         "certificates acmeEmail httpPort httpsPort provider type serverCountries originUrl replicaUrls syncCron " +
         "standInImage keep images accountId zoneId zoneName endpoint insecure nfs exports options url fileName " +
         "checksum checksumAlgorithm path at vms plex snapshots schedule mode last daily weekly monthly onCalendar host " +
-        "cron container destination installDir datasets"
+        "cron container destination installDir datasets dockerTls certPath unifi controllerUrl site wanInterface " +
+        "wireguard name port"
     ).split(" "),
 );
 
@@ -334,6 +340,15 @@ const allPaths = basePaths();
 // ---------------------------------------------------------------------------------------------
 // Config classes
 
+function wrongTypeCase(path: Path, value: unknown): Case {
+    const union = path.findIndex((_, i) => matchesAny(path.slice(0, i + 1), unionMembers));
+    const names = union >= 0 ? [...fullKey(path), ...fullKey(path.slice(0, union + 1))] : fullKey(path);
+    // A top-level string is the value's text ("true" is a boolean to the program), and an NFS
+    // export is a union (a path string, or { path, at }): another kind may be valid there.
+    const maybeValid = (path.length === 1 && typeof value === "string") || union >= 0;
+    return setCase("wrong type", path, value, names, !maybeValid);
+}
+
 /** A value of another JSON kind anywhere in the config. */
 const wrongType: MutationClass = {
     name: "wrong type",
@@ -343,15 +358,26 @@ const wrongType: MutationClass = {
             const kinds = (Object.keys(valuesOfKind) as Kind[]).filter((kind) => kind !== kindOf(baseValue(path)));
             return fc.tuple(fc.constant(path), fc.oneof(...kinds.map((kind) => valuesOfKind[kind])));
         })
-        .map(([path, value]) => {
-            const union = path.findIndex((_, i) => matchesAny(path.slice(0, i + 1), unionMembers));
-            const names = union >= 0 ? [...fullKey(path), ...fullKey(path.slice(0, union + 1))] : fullKey(path);
-            // A top-level string is the value's text ("true" is a boolean to the program), and an NFS
-            // export is a union (a path string, or { path, at }): another kind may be valid there.
-            const maybeValid = (path.length === 1 && typeof value === "string") || union >= 0;
-            return setCase("wrong type", path, value, names, !maybeValid);
-        }),
+        .map(([path, value]) => wrongTypeCase(path, value)),
 };
+
+/** One value of another kind for each kind, that no rule takes for the kind it expects. */
+const otherKind: Readonly<Record<Kind, unknown>> = {
+    string: 5,
+    number: "5",
+    boolean: "yes",
+    null: false,
+    object: ["x"],
+    array: { x: 1 },
+};
+
+/**
+ * Every key of Pulumi.prod.yaml, each given a value of another kind: together with the "wrong
+ * type" class's random ones, every type rule the prod config reaches answers in its own words.
+ */
+export const everyWrongType: readonly Case[] = allPaths.map((path) =>
+    wrongTypeCase(path, otherKind[kindOf(baseValue(path))]),
+);
 
 const memberPaths = (topLevel: boolean): Path[] =>
     allPaths.filter((path) => (topLevel || path.length > 1) && typeof path.at(-1) === "string");
@@ -473,6 +499,10 @@ const outOfRange: MutationClass = {
             fc.oneof(fc.constantFrom(0, 366), fc.integer({ max: 0 }), fc.integer({ min: 366 })),
         ],
         [["backups", "snapshots", "keep"], fc.oneof(fc.constantFrom(0, 366, -1), fc.integer({ min: 366 }))],
+        [
+            ["unifi", "wireguard", "port"],
+            fc.oneof(fc.constantFrom(0, 65536, -1, 51820.5), fc.integer({ max: 0 }), fc.integer({ min: 65536 })),
+        ],
         ...(["daily", "weekly", "monthly"] as const).map(
             (period) =>
                 [["backups", "vms", "keep", period], fc.oneof(fc.constantFrom(0, -1), fc.integer({ max: 0 }))] as const,
@@ -585,6 +615,78 @@ const vmPlacement: MutationClass = {
                 .tuple(fc.constantFrom("plex", "snapshots"), strangeNames)
                 .filter(([, name]) => !configuredHosts.includes(name))
                 .map(([job, name]) => set(["backups", job, "host"], name)),
+        );
+    }),
+};
+
+/** Not a Docker endpoint the program takes: other schemes, no user for ssh://, a relative socket. */
+const malformedEndpoint = fc.oneof(
+    fc.constantFrom(
+        "",
+        "10.9.9.9:2375",
+        "http://10.9.9.9:2375",
+        "https://10.9.9.9:2376",
+        "tcp://",
+        "ssh://10.9.9.9",
+        "ssh://deploy@",
+        "unix://docker.sock",
+        "unix://",
+        "npipe:////./pipe/docker_engine",
+        "fd://",
+    ),
+    withCharacter("ssh://deploy@10.9.9.9", [" ", "\n"]),
+);
+
+/**
+ * The Docker API as root on a host: tcp:// without TLS, a malformed endpoint, TLS settings where
+ * they mean nothing (an ssh:// or unix:// endpoint) or without their directory.
+ */
+const dockerEndpoint: MutationClass = {
+    name: "insecure or malformed Docker endpoint",
+    // The case as a new user tried it (issue #22): the whole program refuses it, registering nothing.
+    programExamples: [
+        setCase(
+            "insecure or malformed Docker endpoint",
+            ["hosts", "docker-prod-01", "dockerHost"],
+            "tcp://10.9.9.9:2375",
+            [[{ key: "homelab:hosts.docker-prod-01.dockerHost" }, { text: "dockerTls" }]],
+        ),
+    ],
+    cases: fc.constantFrom(...configuredHosts).chain((host) => {
+        const klass = "insecure or malformed Docker endpoint";
+        const at = (...rest: string[]): Path => ["hosts", host, ...rest];
+        const tcp = fc
+            .tuple(ipv4, fc.constantFrom(2375, 2376, 443, 8080))
+            .map(([address, port]) => `tcp://${address}:${String(port)}`);
+        const hostWith = (fields: Record<string, unknown>): Record<string, unknown> => ({
+            ...(baseValue(["hosts", host]) as Record<string, unknown>),
+            ...fields,
+        });
+        const setHost = (fields: Record<string, unknown>, names: Needle[][]): Case =>
+            setCase(klass, ["hosts", host], hostWith(fields), names);
+        return fc.oneof(
+            // A bare tcp:// endpoint: the message names the key and says why (TLS).
+            tcp.map((endpoint) =>
+                setCase(klass, at("dockerHost"), endpoint, [[{ key: keyOf(at("dockerHost")) }, { text: "dockerTls" }]]),
+            ),
+            malformedEndpoint.map((endpoint) => setCase(klass, at("dockerHost"), endpoint, fullKey(at("dockerHost")))),
+            // TLS settings beside an ssh:// endpoint (explicit or the deploy user's) mean nothing.
+            fc
+                .constantFrom(undefined, `ssh://deploy@${addressOf(host)}`)
+                .map((endpoint) =>
+                    setHost({ dockerHost: endpoint, dockerTls: { certPath: "/etc/homelab/docker-tls" } }, [
+                        [{ key: keyOf(at("dockerTls")) }],
+                    ]),
+                ),
+            // ... and a tcp:// endpoint with TLS settings that are not an absolute directory.
+            fc
+                .tuple(tcp, fc.constantFrom("", "certs", "./certs", "~/.docker", "/etc/docker/", 5, null, {}))
+                .map(([endpoint, certPath]) =>
+                    setHost({ dockerHost: endpoint, dockerTls: { certPath } }, [
+                        [{ key: keyOf(at("dockerTls", "certPath")) }],
+                        [{ key: keyOf(at("dockerTls")) }],
+                    ]),
+                ),
         );
     }),
 };
@@ -739,6 +841,7 @@ export const configClasses: readonly MutationClass[] = [
     malformedName,
     malformedUrls,
     vmPlacement,
+    dockerEndpoint,
 ];
 
 export const catalogClasses: readonly MutationClass[] = [

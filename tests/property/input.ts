@@ -162,9 +162,33 @@ const crashText =
     /TypeError|ReferenceError|RangeError|SyntaxError|Cannot read propert|is not a function|is not iterable|\[object Object\]|\n\s+at \S.*:\d+:\d+/;
 
 /**
+ * zod's own wording, which only a schema rule without a text of its own lets through ("expected
+ * Too big: expected number to be <=65535"), and the marker config/errors.ts puts in such a rule's
+ * place. Written out by hand from zod 4's English locale: the program's texts never use these.
+ */
+export const defaultWording = new RegExp(
+    [
+        "Too big: ",
+        "Too small: ",
+        "Invalid input",
+        "Invalid option",
+        "Invalid string",
+        "Invalid number",
+        "Invalid key in ",
+        "Invalid value in ",
+        "Invalid discriminator",
+        "Invalid (email address|URL|IPv4 address|IPv4 range|IPv6 address|IPv6 range|MAC address|UUID|ISO \\w+)",
+        "expected (string|number|boolean|object|array|int|nonoptional|bigint|symbol|date|null), received ",
+        "Unrecognized keys?: ",
+        // config/errors.ts's marker for a rule without a text of its own
+        "has no text of its own",
+    ].join("|"),
+);
+
+/**
  * What is wrong with how the checks rejected a case, or undefined when the rejection is right: a
  * ConfigError (by name: the program tier's comes from its own module registry) whose message
- * names the mutation and holds no crash.
+ * names the mutation, holds no crash and none of zod's default wording.
  */
 export function wrongRejection(error: unknown, input: Case): string | undefined {
     if (!(error instanceof Error)) return `threw a non-Error: ${String(error)}`;
@@ -172,6 +196,10 @@ export function wrongRejection(error: unknown, input: Case): string | undefined 
         return `threw ${error.name}, not a ConfigError: ${error.message}\n${error.stack ?? ""}`;
     }
     if (crashText.test(error.message)) return `the ConfigError's message holds a crash: ${error.message}`;
+    const wording = defaultWording.exec(error.message);
+    if (wording !== null) {
+        return `the ConfigError's message holds zod's default wording (${JSON.stringify(wording[0])}): ${error.message}`;
+    }
     if (!input.names.some((needles) => needles.every((needle) => mentions(error.message, needle)))) {
         return `the ConfigError names none of ${JSON.stringify(input.names)}: ${error.message}`;
     }
