@@ -230,65 +230,6 @@ test("the NAS's exports are separate mounts: a hardlink works inside the data ex
     }
 });
 
-/** Each container's health on one engine, polled until every one has `status` (or time runs out). */
-async function healthOf(engine: EngineClient, names: string[], status: string): Promise<Record<string, string>> {
-    let health: Record<string, string> = {};
-    // Unhealthy takes the start period (1 min) and three failed probes 30 s apart.
-    for (let attempt = 0; attempt < 120; attempt++) {
-        health = Object.fromEntries(names.map((name) => [name, engine.inspect(name).State.Health?.Status ?? "none"]));
-        if (Object.values(health).every((value) => value === status)) break;
-        await new Promise((resolve) => setTimeout(resolve, 2000));
-    }
-    return health;
-}
-
-test("a VM whose NAS mounts are missing: the importers refuse to start, turn unhealthy with the reason, and write nothing there", async () => {
-    const host = "docker-prod-01";
-    const engine = engines[host];
-    const importers = services
-        .filter((entry) => entry.hardlinks !== undefined && hostsOf(entry).includes(host))
-        .map((entry) => entry.name)
-        .sort();
-    expect(importers).toEqual(["radarr", "radarr-4k", "sonarr", "sonarr-anime"]);
-    // The NAS side carries the sentinel: at each export's root (fleet.sh), in each data directory a container mounts (the program).
-    for (const { source } of layout.exports) {
-        expect({ source, sentinel: fs.existsSync(path.join(source, ".homelab-nas")) }).toEqual({
-            source,
-            sentinel: true,
-        });
-    }
-    expect(fs.existsSync(path.join(fleet.nasData, "media/books/.homelab-nas"))).toBe(true);
-    const local = layout.hosts[host].data;
-    const logs = (name: string): string =>
-        spawnSync("docker", ["logs", name], {
-            encoding: "utf8",
-            env: { ...process.env, DOCKER_HOST: engine.dockerHost },
-        }).stderr;
-    fleetCommand("unmount-exports", work);
-    try {
-        // What the VM has below its mount point: an empty directory of its own.
-        expect(fs.readdirSync(local)).toEqual([]);
-        // A reboot without the NAS: the engine starts the containers again on the local directory.
-        for (const name of importers) engine.docker("restart", "-t", "1", name);
-        const health = await healthOf(engine, importers, "unhealthy");
-        expect(health).toEqual(Object.fromEntries(importers.map((name) => [name, "unhealthy"])));
-        for (const name of importers) {
-            expect({ name, log: logs(name) }).toEqual({
-                name,
-                log: expect.stringContaining(
-                    `standin: ${name}: /data is not the NAS's share (no .homelab-nas): refusing to start`,
-                ) as unknown,
-            });
-        }
-        expect(fs.readdirSync(local)).toEqual([]);
-    } finally {
-        fleetCommand("mount-exports", work);
-    }
-    for (const name of importers) engine.docker("restart", "-t", "1", name);
-    const health = await healthOf(engine, importers, "healthy");
-    expect(health).toEqual(Object.fromEntries(importers.map((name) => [name, "healthy"])));
-});
-
 /** GET through Traefik on docker-prod-01's address, resolving the URL's host there. */
 function viaTraefik(url: string): { status: number; body: string } {
     const { hostname } = new URL(url);
