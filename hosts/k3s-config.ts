@@ -3,6 +3,7 @@ import { show } from "../config/errors";
 import type { SecretRequest } from "../config/load";
 import type { ClusterNode, ClusterSettings, Settings } from "../config/schema";
 import { hostNames } from "../topology";
+import { ipv4Number, ipv4Range } from "../topology/ipv4";
 import { sshKeySecret } from "./ssh";
 
 /**
@@ -149,16 +150,11 @@ export function clusterProblems(settings: Settings): string[] {
     return problems;
 }
 
-function toNumber(address: string): number {
-    return address.split(".").reduce((value, octet) => value * 256 + Number(octet), 0);
-}
-
+/** A host address of the subnet: inside it, neither its network nor its broadcast address. */
 function inSubnet(address: string, cidr: string): boolean {
-    const [base = "", bits = "32"] = cidr.split("/");
-    const size = 2 ** (32 - Number(bits));
-    const network = toNumber(base) - (toNumber(base) % size);
-    const value = toNumber(address);
-    return value > network && value < network + size - 1;
+    const [network, broadcast] = ipv4Range(cidr);
+    const value = ipv4Number(address);
+    return value > network && value < broadcast;
 }
 
 /** The deploy key reaches the nodes the program installs over SSH. */

@@ -1,6 +1,7 @@
 import { catalog } from "../catalog";
 import { type ServiceEntry } from "../catalog/types";
 import { everyHost, hostNames, nasHost, type HostName } from "../topology";
+import { ipv4Number, ipv4Range } from "../topology/ipv4";
 import { show } from "../config/errors";
 import { exportLocation } from "../config/proxmox";
 import type { Settings } from "../config/schema";
@@ -15,19 +16,13 @@ export function vmHosts(settings: Settings): VmHost[] {
     });
 }
 
-function toNumber(address: string): number {
-    return address.split(".").reduce((value, octet) => value * 256 + Number(octet), 0);
-}
-
 /** Where an address sits in a CIDR: outside, the network or broadcast address, or a usable host. */
 function placeIn(address: string, cidr: string): "outside" | "network" | "broadcast" | "host" {
-    const [base = "", bits = "32"] = cidr.split("/");
-    const size = 2 ** (32 - Number(bits));
-    const network = toNumber(base) - (toNumber(base) % size);
-    const value = toNumber(address);
-    if (value < network || value >= network + size) return "outside";
-    if (size > 2 && value === network) return "network";
-    if (size > 2 && value === network + size - 1) return "broadcast";
+    const [network, broadcast] = ipv4Range(cidr);
+    const value = ipv4Number(address);
+    if (value < network || value > broadcast) return "outside";
+    if (broadcast - network > 1 && value === network) return "network";
+    if (broadcast - network > 1 && value === broadcast) return "broadcast";
     return "host";
 }
 

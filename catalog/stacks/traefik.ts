@@ -1,6 +1,7 @@
 import { show } from "../../config/errors";
 import type { Settings } from "../../config/schema";
 import { websecurePort } from "../../topology";
+import { ipv4Overlap } from "../../topology/ipv4";
 import type { PublishedPort } from "../types";
 
 export const traefikDynamicDir = "/etc/traefik/dynamic";
@@ -60,21 +61,6 @@ export const tunnelTrustArgs: readonly string[] = [
     `--entrypoints.websecure.forwardedheaders.trustedips=${tunnelNetwork.connectorAddress}/32`,
 ];
 
-/** [first, last] address of an IPv4 CIDR (or a single address) as numbers. */
-function rangeOf(cidr: string): [number, number] {
-    const [base = "", bits = "32"] = cidr.split("/");
-    const value = base.split(".").reduce((sum, octet) => sum * 256 + Number(octet), 0);
-    const size = 2 ** (32 - Number(bits));
-    const first = value - (value % size);
-    return [first, first + size - 1];
-}
-
-const overlaps = (a: string, b: string): boolean => {
-    const [aFirst, aLast] = rangeOf(a);
-    const [bFirst, bLast] = rangeOf(b);
-    return aFirst <= bLast && bFirst <= aLast;
-};
-
 /**
  * The tunnel network must share no address with the LAN: a LAN client at the connector's address
  * would be trusted, and the edge host would route the rest of that range into the bridge.
@@ -82,16 +68,16 @@ const overlaps = (a: string, b: string): boolean => {
 export function tunnelNetworkProblems(settings: Settings): string[] {
     const allowed = `a LAN that does not overlap ${tunnelNetwork.subnet}, the tunnel network Traefik trusts forwarded headers from (catalog/stacks/traefik.ts tunnelNetwork)`;
     const problems: string[] = [];
-    if (overlaps(settings.lanSubnet, tunnelNetwork.subnet)) {
+    if (ipv4Overlap(settings.lanSubnet, tunnelNetwork.subnet)) {
         problems.push(`homelab:lanSubnet: ${show(settings.lanSubnet)} is not allowed; expected ${allowed}`);
     }
     for (const [name, host] of Object.entries(settings.hosts)) {
-        if (overlaps(host.address, tunnelNetwork.subnet)) {
+        if (ipv4Overlap(host.address, tunnelNetwork.subnet)) {
             problems.push(`homelab:hosts.${name}.address: ${show(host.address)} is not allowed; expected ${allowed}`);
         }
     }
     for (const node of settings.cluster?.nodes ?? []) {
-        if (overlaps(node.address, tunnelNetwork.subnet)) {
+        if (ipv4Overlap(node.address, tunnelNetwork.subnet)) {
             problems.push(
                 `homelab:cluster.nodes.${node.name}.address: ${show(node.address)} is not allowed; expected ${allowed}`,
             );
